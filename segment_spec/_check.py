@@ -1,0 +1,247 @@
+"""The way of a message: bytes -> parse -> normalize -> select schema -> validate -> reply.
+
+This module only strings the stages together; each stage lives in its own module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._issue import Issue
+from ._message import Message, build_message
+from ._normalize import normalize
+from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
+from ._reply import Rejection, reject
+from ._select import batch_validator, call_validator, select_call, supported_calls
+
+__all__ = ["Batch", "InvalidMessage", "check", "check_batch", "iter_issues", "validate"]
+
+
+class InvalidMessage(ValueError):
+    """Raised by :func:`validate` for a message that :func:`check` would reject.
+
+    Attributes:
+        rejection: The :class:`Rejection` (status, body, issues) to reply with.
+    """
+
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(str(rejection))
+        self.rejection = rejection
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The result of :func:`check_batch`: one result per item, in order.
+
+    Attributes:
+        results: A :data:`Message` or a :class:`Rejection` for each item of ``batch``.
+        context: The envelope's ``context`` (already merged into every item).
+        integrations: The envelope's ``integrations`` (already merged into every item).
+        write_key: The envelope's ``write_key``, if any.
+        issues: Warnings about the envelope itself.
+    """
+
+    results: tuple[Message | Rejection, ...]
+    context: Mapping[str, Any] = field(default_factory=dict)
+    integrations: Mapping[str, Any] = field(default_factory=dict)
+    write_key: str | None = None
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The accepted items."""
+        return tuple(r for r in self.results if not isinstance(r, Rejection))
+
+    @property
+    def rejections(self) -> tuple[tuple[int, Rejection], ...]:
+        """The rejected items, each with its index in ``batch``."""
+        return tuple((i, r) for i, r in enumerate(self.results) if isinstance(r, Rejection))
+
+
+def _finish(
+    issues: list[Issue], strict: bool, accept: Any
+) -> Message | Rejection:
+    if strict:
+        issues = [issue.as_error() for issue in issues]
+    if any(issue.is_error for issue in issues):
+        return reject(issues)
+    result: Message | Rejection = accept(issues)
+    return result
+
+
+def _check_normalized(
+    message: Mapping[str, Any],
+    issues: list[Issue],
+    strict: bool,
+    supported: frozenset[str] | None,
+) -> Message | Rejection:
+    """Check a message whose keys are already snake_case."""
+    selection = select_call(message, supported)
+    if selection.call is None:
+        assert selection.issue is not None
+        issues.append(selection.issue)
+        return reject(issues)
+    call = selection.call
+    if selection.warning is not None:
+        issues.append(selection.warning)
+        message = {**message, "type": call}
+    validator = call_validator(call)
+    if not validator.ok(message):
+        validator.issues(message, (), issues)
+    return _finish(issues, strict, lambda found: build_message(call, message, found))
+
+
+def check(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    strict: bool = False,
+    supported: Iterable[str] | None = None,
+) -> Message | Rejection:
+    """Check one Segment message and return it typed, or the reply that rejects it.
+
+    Args:
+        data: The request body as bytes or JSON text, or an already-parsed mapping (camelCase
+            or snake_case keys).
+        strict: Turn warnings (key collisions, semantic deviations, ...) into rejections.
+        supported: The call types this destination handles, e.g. ``{"track", "identify"}``;
+            any other call type gets a 501. None (the default) accepts all six.
+
+    Returns:
+        A typed :data:`Message` (``Identify``, ``Track``, ...) whose ``issues`` hold any
+        warnings, or a :class:`Rejection` with the status and body to send back.
+
+    Never raises on any ``data``; raises ``TypeError``/``ValueError`` only for a bad
+    ``supported`` argument.
+
+    >>> from segment_spec import check
+    >>> message = check(b'{"type": "track", "event": "Signed Up", "userId": 42}')
+    >>> message.event, message.user_id
+    ('Signed Up', '42')
+    """
+    allowed = supported_calls(supported)
+    parsed = parse(data, limit=MAX_MESSAGE_BYTES)
+    if parsed.value is None:
+        assert parsed.issue is not None
+        return reject([parsed.issue])
+    normalized = normalize(parsed.value)
+    return _check_normalized(normalized.value, list(normalized.issues), strict, allowed)
+
+
+def validate(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    strict: bool = False,
+    supported: Iterable[str] | None = None,
+) -> Message:
+    """Like :func:`check`, but raise :class:`InvalidMessage` instead of returning a rejection.
+
+    >>> from segment_spec import validate, InvalidMessage
+    >>> try:
+    ...     validate({"type": "group", "userId": "u1"})
+    ... except InvalidMessage as error:
+    ...     print(error.rejection.status, error.rejection.body["message"])
+    400 group_id is required: a non-empty string or a number
+    """
+    result = check(data, strict=strict, supported=supported)
+    if isinstance(result, Rejection):
+        raise InvalidMessage(result)
+    return result
+
+
+def iter_issues(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    strict: bool = False,
+    supported: Iterable[str] | None = None,
+) -> Iterator[Issue]:
+    """Yield every issue of a message, errors and warnings, the most useful first.
+
+    A clean message yields nothing.
+    """
+    result = check(data, strict=strict, supported=supported)
+    yield from result.issues
+
+
+def check_batch(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    strict: bool = False,
+    supported: Iterable[str] | None = None,
+) -> Batch | Rejection:
+    """Check an HTTP API batch envelope ``{"batch": [...], ...}``, item by item.
+
+    The envelope's ``context`` and ``integrations`` are merged into every item (the item's own
+    keys win). One bad item never costs the others: each gets its own result. The envelope
+    itself is rejected (400) when it is not JSON, not an object, over 500 KiB, has no ``batch``
+    array, or has more than 2,500 items.
+    """
+    allowed = supported_calls(supported)
+    parsed = parse(data, limit=MAX_BATCH_BYTES, what="batch")
+    if parsed.value is None:
+        assert parsed.issue is not None
+        return reject([parsed.issue])
+    normalized = normalize(parsed.value)
+    envelope = normalized.value
+    items = envelope.get("batch")
+    if isinstance(items, list) and len(items) > MAX_BATCH_ITEMS:
+        text = f"batch has {len(items):,} items; Segment's limit is {MAX_BATCH_ITEMS:,}"
+        return reject([Issue(("batch",), "too-large", text)])
+    validator = batch_validator()
+    envelope_issues = [i for i in normalized.issues if i.path[:1] != ("batch",)]
+    if not validator.ok(envelope):
+        validator.issues(envelope, (), envelope_issues)
+    if strict:
+        envelope_issues = [issue.as_error() for issue in envelope_issues]
+    if any(issue.is_error for issue in envelope_issues):
+        return reject(envelope_issues)
+    assert isinstance(items, list)
+    shared_context = envelope.get("context")
+    shared_integrations = envelope.get("integrations")
+    results = tuple(
+        _check_item(
+            index, item, normalized.issues, shared_context, shared_integrations, strict, allowed
+        )
+        for index, item in enumerate(items)
+    )
+    write_key = envelope.get("write_key")
+    return Batch(
+        results=results,
+        context=shared_context if isinstance(shared_context, Mapping) else {},
+        integrations=shared_integrations if isinstance(shared_integrations, Mapping) else {},
+        write_key=write_key if isinstance(write_key, str) else None,
+        issues=tuple(envelope_issues),
+    )
+
+
+def _check_item(
+    index: int,
+    item: Any,
+    all_issues: tuple[Issue, ...],
+    shared_context: Any,
+    shared_integrations: Any,
+    strict: bool,
+    allowed: frozenset[str] | None,
+) -> Message | Rejection:
+    size = approximate_size(item)
+    if size > MAX_MESSAGE_BYTES:
+        text = f"the message is {size:,} bytes; Segment's limit is {MAX_MESSAGE_BYTES:,} bytes"
+        return reject([Issue((), "too-large", text)])
+    parsed = parse(item)
+    if parsed.value is None:
+        assert parsed.issue is not None
+        return reject([parsed.issue])
+    message = dict(parsed.value)
+    for name, shared in (("context", shared_context), ("integrations", shared_integrations)):
+        own = message.get(name)
+        if isinstance(shared, Mapping) and shared and (own is None or isinstance(own, Mapping)):
+            message[name] = {**shared, **(own or {})}
+    # Issues the normalizer found inside this item, with paths relative to the item.
+    prefix = ("batch", index)
+    issues = [
+        Issue(i.path[2:], i.keyword, i.message, i.severity)
+        for i in all_issues
+        if i.path[:2] == prefix
+    ]
+    return _check_normalized(message, issues, strict, allowed)

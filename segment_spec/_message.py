@@ -1,0 +1,193 @@
+"""Build message: typed, frozen views of a checked message.
+
+Each call type has its own dataclass, tagged by ``type``: match on the class (or on
+``message.type``) instead of poking into dicts. Every attribute is snake_case. Nothing is lost:
+``data`` holds the whole normalized message, unknown fields included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, TypeAlias
+
+from ._issue import Issue, Severity
+from ._timestamps import TIMESTAMP_FIELDS, parse_timestamp
+
+__all__ = ["Alias", "Group", "Identify", "Message", "Page", "Screen", "Track", "build_message"]
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Common:
+    """Fields every call carries."""
+
+    message_id: str | None = None
+    """Unique id of the message (Segment de-duplicates by it), as text."""
+    user_id: str | None = None
+    """Your user id, as text (numbers become their decimal text); None when absent."""
+    anonymous_id: str | None = None
+    """The anonymous id, as text; None when absent."""
+    timestamp: datetime | None = None
+    """When the event happened (aware, UTC when the sender gave no zone)."""
+    sent_at: datetime | None = None
+    """When the sender's device sent the message."""
+    received_at: datetime | None = None
+    """When Segment's servers received the message."""
+    original_timestamp: datetime | None = None
+    """The device time when the call was made."""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """The ``context`` object (empty when absent)."""
+    integrations: Mapping[str, Any] = field(default_factory=dict)
+    """The ``integrations`` object, keyed by destination name exactly as sent."""
+    data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    """The whole normalized message, including fields this class does not name."""
+    issues: tuple[Issue, ...] = ()
+    """Warnings that did not reject the message (empty for a clean message)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identify(_Common):
+    """An identify call: who the user is, and their traits."""
+
+    type: Literal["identify"] = "identify"
+    traits: Mapping[str, Any] = field(default_factory=dict)
+    """Traits of the user (empty when absent)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Track(_Common):
+    """A track call: an action the user performed."""
+
+    type: Literal["track"] = "track"
+    event: str = ""
+    """The event name, e.g. ``"Order Completed"``."""
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    """Properties of the event (empty when absent)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page(_Common):
+    """A page call: a web page view."""
+
+    type: Literal["page"] = "page"
+    name: str | None = None
+    """Name of the page."""
+    category: str | None = None
+    """Category of the page."""
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    """Properties of the page (empty when absent)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Screen(_Common):
+    """A screen call: a mobile app screen view."""
+
+    type: Literal["screen"] = "screen"
+    name: str | None = None
+    """Name of the screen."""
+    category: str | None = None
+    """Category of the screen (some libraries send one)."""
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    """Properties of the screen (empty when absent)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group(_Common):
+    """A group call: the user belongs to a company, team or account."""
+
+    type: Literal["group"] = "group"
+    group_id: str = ""
+    """Your id for the group, as text."""
+    traits: Mapping[str, Any] = field(default_factory=dict)
+    """Traits of the group (empty when absent)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alias(_Common):
+    """An alias call: ``previous_id`` and ``user_id`` are the same person."""
+
+    type: Literal["alias"] = "alias"
+    previous_id: str = ""
+    """The identity the user had before, as text."""
+
+
+Message: TypeAlias = Identify | Track | Page | Screen | Group | Alias
+"""Any checked message; match on the class or on ``message.type``."""
+
+
+def _text_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def build_message(call: str, data: Mapping[str, Any], issues: list[Issue]) -> Message:
+    """Build the typed message for a message that passed validation.
+
+    Timestamps sent as numbers are read as epoch milliseconds and reported with a
+    ``timestamp-number`` warning appended to ``issues``.
+    """
+    times: dict[str, datetime | None] = {}
+    for name in TIMESTAMP_FIELDS:
+        raw = data.get(name)
+        times[name] = parse_timestamp(raw) if raw is not None else None
+        if raw is not None and not isinstance(raw, str):
+            issues.append(
+                Issue(
+                    (name,),
+                    "timestamp-number",
+                    f"{name} is a number; it was read as Unix epoch milliseconds "
+                    "(the spec asks for an ISO-8601 string)",
+                    Severity.WARNING,
+                )
+            )
+    common: dict[str, Any] = {
+        "message_id": _text_id(data.get("message_id")),
+        "user_id": _text_id(data.get("user_id")),
+        "anonymous_id": _text_id(data.get("anonymous_id")),
+        "context": _mapping(data.get("context")),
+        "integrations": _mapping(data.get("integrations")),
+        "data": data,
+        "issues": tuple(issues),
+        **times,
+    }
+    if call == "track":
+        return Track(event=data["event"], properties=_mapping(data.get("properties")), **common)
+    if call == "identify":
+        return Identify(traits=_mapping(data.get("traits")), **common)
+    if call == "page":
+        return Page(
+            name=_text(data.get("name")),
+            category=_text(data.get("category")),
+            properties=_mapping(data.get("properties")),
+            **common,
+        )
+    if call == "screen":
+        return Screen(
+            name=_text(data.get("name")),
+            category=_text(data.get("category")),
+            properties=_mapping(data.get("properties")),
+            **common,
+        )
+    if call == "group":
+        return Group(
+            group_id=_text_id(data["group_id"]) or "",
+            traits=_mapping(data.get("traits")),
+            **common,
+        )
+    return Alias(previous_id=_text_id(data["previous_id"]) or "", **common)

@@ -1,0 +1,122 @@
+"""Parse: bytes or JSON text into a Python value, with Segment's size limits checked first.
+
+Sizes are checked on the raw bytes before any parsing, so an oversize body costs nothing to
+refuse. An already-parsed mapping is taken as it is (its size cannot be known without
+serializing it, which would cost more than the check is worth).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ._issue import Issue
+from ._validate import describe_type
+
+__all__ = [
+    "MAX_BATCH_BYTES",
+    "MAX_BATCH_ITEMS",
+    "MAX_MESSAGE_BYTES",
+    "Parsed",
+    "approximate_size",
+    "parse",
+]
+
+# Segment's documented limits (segment-docs, HTTP API page): 32 KB per message, 500 KB per
+# batch request, 2,500 messages per batch. KB is read as 1,024 bytes.
+MAX_MESSAGE_BYTES = 32 * 1024
+MAX_BATCH_BYTES = 500 * 1024
+MAX_BATCH_ITEMS = 2500
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The outcome of :func:`parse`: a JSON object, or the issue that stopped parsing."""
+
+    value: Mapping[str, Any] | None
+    issue: Issue | None
+
+
+def _too_large(size: int, limit: int, what: str) -> Issue:
+    return Issue(
+        (),
+        "too-large",
+        f"the {what} is {size:,} bytes; Segment's limit is {limit:,} bytes",
+    )
+
+
+def parse(data: object, *, limit: int = MAX_MESSAGE_BYTES, what: str = "message") -> Parsed:
+    """Turn ``data`` (bytes, JSON text or a parsed value) into a JSON object.
+
+    Never raises: every problem comes back as ``Parsed.issue`` with keyword ``too-large``,
+    ``invalid-json`` or ``not-an-object``.
+    """
+    value: Any
+    if isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data) if not isinstance(data, bytes) else data
+        if len(raw) > limit:
+            return Parsed(None, _too_large(len(raw), limit, what))
+        value = _loads(raw)
+    elif isinstance(data, str):
+        # A character is at most 4 UTF-8 bytes: encode only when the text might be too long.
+        if len(data) * 4 > limit:
+            size = len(data.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                return Parsed(None, _too_large(size, limit, what))
+        value = _loads(data)
+    else:
+        value = data
+    if isinstance(value, Issue):
+        return Parsed(None, value)
+    if not isinstance(value, Mapping):
+        message = f"the {what} must be a JSON object, not {describe_type(value)}"
+        return Parsed(None, Issue((), "not-an-object", message))
+    return Parsed(value, None)
+
+
+def _loads(raw: bytes | str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        # Say where, never what: the position is safe to show, the text around it is not.
+        if "UTF-8" in str(error) or "surrogates" in str(error):
+            detail = "it is not valid UTF-8"
+        elif "recursion" in str(error):
+            detail = "it nests deeper than 1,024 levels"
+        elif error.pos >= len(raw) or not raw.strip():
+            detail = "it ends before the JSON value is complete"
+        else:
+            detail = f"line {error.lineno}, column {error.colno}"
+        return Issue((), "invalid-json", f"the body is not valid JSON ({detail})")
+
+
+def approximate_size(value: Any) -> int:
+    """The size of ``value`` as compact JSON, in bytes (exact unless orjson cannot encode it).
+
+    Used for the 32 KiB limit of each batch item. orjson refuses very deep or non-JSON values;
+    those are then measured by an iterative walk that counts strings without escapes.
+    """
+    try:
+        return len(orjson.dumps(value))
+    except (orjson.JSONEncodeError, TypeError):
+        pass
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            total += 2 + max(len(item) - 1, 0)
+            for key, sub in item.items():
+                total += len(str(key).encode("utf-8", "surrogatepass")) + 3
+                stack.append(sub)
+        elif isinstance(item, list | tuple):
+            total += 2 + max(len(item) - 1, 0)
+            stack.extend(item)
+        elif isinstance(item, str):
+            total += len(item.encode("utf-8", "surrogatepass")) + 2
+        else:
+            total += len(str(item))
+    return total

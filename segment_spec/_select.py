@@ -1,0 +1,85 @@
+"""Select schema: pick the schema for a message by its ``type``, before any validation.
+
+Choosing first means a reader never sees "is not valid under any of the given schemas": a
+message is checked against exactly one call schema, and a type that names no call is a 501.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ._issue import Issue, Severity
+from ._schemas import BASE_URI, store
+from ._validate import Compiled, compile_schema, describe_type
+
+__all__ = ["CALL_TYPES", "Selection", "call_validator", "select_call", "supported_calls"]
+
+CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")
+_CALLS = frozenset(CALL_TYPES)
+_LISTING = "identify, track, page, screen, group or alias"
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The call a message names, or the issue that prevents choosing one."""
+
+    call: str | None
+    issue: Issue | None = None
+    warning: Issue | None = None
+
+
+def select_call(message: Mapping[str, Any], supported: frozenset[str] | None) -> Selection:
+    """Read ``type`` and decide which call schema applies.
+
+    A missing or non-string ``type`` is a 400; a type that is not one of the six calls, or one
+    the receiver does not support, is a 501. A call type in the wrong case (``"Identify"``) is
+    accepted with a ``type-case`` warning.
+    """
+    kind = message.get("type")
+    if isinstance(kind, str) and kind in _CALLS:
+        call = kind
+        warning = None
+    elif kind is None or (isinstance(kind, str) and not kind.strip()):
+        return Selection(None, Issue(("type",), "required", f"type is required: {_LISTING}"))
+    elif not isinstance(kind, str):
+        text = f"type must be a string ({_LISTING}), not {describe_type(kind)}"
+        return Selection(None, Issue(("type",), "type", text))
+    elif kind.lower() in _CALLS:
+        call = kind.lower()
+        text = f"type should be lowercase; it was read as {call}"
+        warning = Issue(("type",), "type-case", text, Severity.WARNING)
+    else:
+        text = f"type must name a Segment call ({_LISTING}); other call types are not supported"
+        return Selection(None, Issue(("type",), "unsupported-type", text))
+    if supported is not None and call not in supported:
+        text = f"this destination does not support {call} calls"
+        return Selection(None, Issue(("type",), "unsupported-type", text))
+    return Selection(call, None, warning)
+
+
+def supported_calls(supported: Iterable[str] | None) -> frozenset[str] | None:
+    """Check the ``supported`` argument of ``check``: None, or names from the six calls."""
+    if supported is None:
+        return None
+    if isinstance(supported, str):
+        raise TypeError("supported must be a collection of call types, such as {'track'}")
+    names = frozenset(supported)
+    unknown = names - _CALLS
+    if unknown:
+        raise ValueError(f"unknown call types in supported: {sorted(unknown)}; use {_LISTING}")
+    return names
+
+
+@cache
+def call_validator(call: str) -> Compiled:
+    """The compiled schema of one call type (compiled once per process)."""
+    return compile_schema(f"{BASE_URI}{call}.json", store().by_uri)
+
+
+@cache
+def batch_validator() -> Compiled:
+    """The compiled schema of the HTTP API batch envelope."""
+    return compile_schema(f"{BASE_URI}batch.json", store().by_uri)

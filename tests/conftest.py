@@ -1,0 +1,32 @@
+"""Shared test fixtures.
+
+Tests may read the reference material in ``../shared`` (CI has it beside the clone). In a lone
+clone it is missing: tests that need it skip with a clear reason, and the project's own fixtures
+in ``tests/fixtures`` still cover every behaviour.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+NO_SHARED = "../shared is not beside this clone (lone clone): corpus test skipped"
+
+
+def shared_path(*parts: str) -> Path:
+    """Return a path inside ../shared, skipping the calling test when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{NO_SHARED}; missing {'/'.join(parts)}")
+    return path
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The ../shared folder; skips the test in a lone clone."""
+    return shared_path()
