@@ -123,6 +123,8 @@ def _text_id(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value if value.strip() else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None  # not an id (reported as a warning by validation); kept in ``data``
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
