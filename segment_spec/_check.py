@@ -14,7 +14,13 @@ from ._message import Message, build_message
 from ._normalize import normalize
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
 from ._reply import Rejection, reject
-from ._select import batch_validator, call_validator, select_call, supported_calls
+from ._select import (
+    batch_validator,
+    call_validator,
+    identity_validator,
+    select_call,
+    supported_calls,
+)
 
 __all__ = ["Batch", "InvalidMessage", "check", "check_batch", "iter_issues", "validate"]
 
@@ -82,6 +88,12 @@ def _check_normalized(
     if selection.call is None:
         assert selection.issue is not None
         issues.append(selection.issue)
+        if selection.issue.keyword != "unsupported-type":
+            # Whatever the call, it needs user_id or anonymous_id (alias: user_id), so a
+            # message without a usable type still hears about missing ids.
+            identity = identity_validator()
+            if not identity.ok(message):
+                identity.issues(message, (), issues)
         return reject(issues)
     call = selection.call
     if selection.warning is not None:

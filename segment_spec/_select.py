@@ -15,7 +15,15 @@ from ._issue import Issue, Severity
 from ._schemas import BASE_URI, store
 from ._validate import Compiled, compile_schema, describe_type
 
-__all__ = ["CALL_TYPES", "Selection", "call_validator", "select_call", "supported_calls"]
+__all__ = [
+    "CALL_TYPES",
+    "Selection",
+    "batch_validator",
+    "call_validator",
+    "identity_validator",
+    "select_call",
+    "supported_calls",
+]
 
 CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")
 _CALLS = frozenset(CALL_TYPES)
@@ -77,6 +85,12 @@ def supported_calls(supported: Iterable[str] | None) -> frozenset[str] | None:
 def call_validator(call: str) -> Compiled:
     """The compiled schema of one call type (compiled once per process)."""
     return compile_schema(f"{BASE_URI}{call}.json", store().by_uri)
+
+
+@cache
+def identity_validator() -> Compiled:
+    """The identity rule alone: every call needs user_id or anonymous_id (alias: user_id)."""
+    return compile_schema(f"{BASE_URI}common.json#/$defs/identified", store().by_uri)
 
 
 @cache
