@@ -7,6 +7,8 @@ serializing it, which would cost more than the check is worth).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -77,20 +79,45 @@ def parse(data: object, *, limit: int = MAX_MESSAGE_BYTES, what: str = "message"
     return Parsed(value, None)
 
 
+# orjson reads integers beyond 64 bits as floats, losing digits; the standard library keeps
+# them exact. Only bodies with a run of 19+ digits (rare: a few ids) take the slow road.
+_LONG_INTEGER_BYTES = re.compile(rb"[0-9]{19}")
+_LONG_INTEGER_TEXT = re.compile(r"[0-9]{19}")
+
+
 def _loads(raw: bytes | str) -> Any:
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        # Say where, never what: the position is safe to show, the text around it is not.
-        if "UTF-8" in str(error) or "surrogates" in str(error):
-            detail = "it is not valid UTF-8"
-        elif "recursion" in str(error):
-            detail = "it nests deeper than 1,024 levels"
-        elif error.pos >= len(raw) or not raw.strip():
-            detail = "it ends before the JSON value is complete"
-        else:
-            detail = f"line {error.lineno}, column {error.colno}"
-        return Issue((), "invalid-json", f"the body is not valid JSON ({detail})")
+        return _decode_error(raw, error)
+    if isinstance(raw, bytes):
+        long_integer = _LONG_INTEGER_BYTES.search(raw)
+    else:
+        long_integer = _LONG_INTEGER_TEXT.search(raw)
+    if long_integer is not None:
+        # Valid JSON for orjson, so valid for json too (same grammar, same UTF-8 rule); only
+        # a nesting deeper than the interpreter's stack keeps orjson's reading.
+        try:
+            value = json.loads(raw)
+        except RecursionError:
+            pass
+    return value
+
+
+def _decode_error(raw: bytes | str, error: orjson.JSONDecodeError) -> Issue:
+    # Say where, never what: the position is safe to show, the text around it is not.
+    reason = str(error)
+    if "UTF-8" in reason or "surrogates" in reason:
+        detail = "it is not valid UTF-8"
+    elif "recursion" in reason:
+        detail = "it nests deeper than 1,024 levels"
+    elif "infinity" in reason:
+        detail = "a number is too large to represent"
+    elif error.pos >= len(raw) or not raw.strip():
+        detail = "it ends before the JSON value is complete"
+    else:
+        detail = f"line {error.lineno}, column {error.colno}"
+    return Issue((), "invalid-json", f"the body is not valid JSON ({detail})")
 
 
 def approximate_size(value: Any) -> int:

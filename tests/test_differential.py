@@ -1,0 +1,86 @@
+"""The fast engine agrees with the reference jsonschema validator.
+
+``Compiled.ok`` (nothing to report) must equal ``jsonschema``'s ``is_valid`` on the same
+normalized message, for every call schema, over the real corpus and generated messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from conftest import FIXTURES, shared_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference import validator
+
+from segment_spec import normalize
+from segment_spec._select import CALL_TYPES, call_validator
+
+
+def _agree(message: Any) -> None:
+    call = message.get("type")
+    if call not in CALL_TYPES:
+        return
+    fast = call_validator(call).ok(message)
+    slow = validator(f"{call}.json").is_valid(message)
+    assert fast == slow, (fast, slow, message)
+
+
+def _messages(path: Path) -> list[Any]:
+    found = []
+    for line in path.read_bytes().splitlines():
+        value = orjson.loads(line)
+        items = value["batch"] if isinstance(value, dict) and "batch" in value else [value]
+        found.extend(normalize(item).value for item in items if isinstance(item, dict))
+    return found
+
+
+def test_agree_on_the_real_corpus() -> None:
+    count = 0
+    for path in sorted(shared_path("corpus", "real").glob("*.ndjson")):
+        for message in _messages(path):
+            _agree(message)
+            count += 1
+    assert count > 5000
+
+
+def test_agree_on_project_fixtures() -> None:
+    for path in sorted(FIXTURES.glob("*.ndjson")):
+        for message in _messages(path):
+            _agree(message)
+
+
+_ids = st.one_of(
+    st.none(), st.just(""), st.just(" "), st.text(max_size=5), st.integers(), st.floats(
+        allow_nan=False
+    ), st.booleans(), st.just({}), st.just([]),
+)
+_times = st.one_of(
+    st.none(), st.sampled_from([
+        "2015-02-23T22:28:55.387Z", "2021-01-01", "2020-01-15 14:57:24.898", "NOW", "",
+        "2024-02-30T00:00:00Z", "2023-11-22T10:12:44.75705:30",
+    ]), st.integers(), st.text(max_size=8),
+)
+_objects = st.one_of(st.none(), st.just({}), st.dictionaries(st.text(max_size=4), st.integers(),
+                                                             max_size=2), st.text(max_size=3))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(CALL_TYPES)},
+        optional={
+            "user_id": _ids, "anonymous_id": _ids, "previous_id": _ids, "group_id": _ids,
+            "event": _ids, "name": _ids, "timestamp": _times, "sent_at": _times,
+            "properties": _objects, "traits": _objects, "context": _objects,
+            "integrations": st.one_of(_objects, st.dictionaries(
+                st.sampled_from(["All", "Mixpanel"]), st.one_of(st.booleans(), st.just({}),
+                                                               st.integers()))),
+            "message_id": st.one_of(st.text(min_size=99, max_size=102), _ids),
+        },
+    )
+)
+def test_agree_on_generated_messages(message: dict[str, Any]) -> None:
+    _agree(message)

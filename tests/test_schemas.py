@@ -1,0 +1,97 @@
+"""The bundled schemas: meta-schema valid, ids match paths, every $ref resolves locally."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from reference import registry
+
+from segment_spec._schemas import BASE_URI, SchemaStore, store
+from segment_spec._select import CALL_TYPES
+from segment_spec._validate import SchemaError, compile_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+ON_DISK = sorted(
+    p.relative_to(ROOT / "schemas").as_posix() for p in (ROOT / "schemas").rglob("*.json")
+)
+
+
+def test_store_holds_exactly_the_files_on_disk() -> None:
+    assert sorted(store().paths) == ON_DISK
+
+
+@pytest.mark.parametrize("path", ON_DISK)
+def test_schema_passes_its_meta_schema(path: str) -> None:
+    schema = store().by_path(path)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == BASE_URI + path
+
+
+def _refs(node: Any) -> list[str]:
+    found = []
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            found.append(node["$ref"])
+        for value in node.values():
+            found.extend(_refs(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_refs(value))
+    return found
+
+
+@pytest.mark.parametrize("path", ON_DISK)
+def test_every_ref_resolves_locally(path: str) -> None:
+    resolver = registry().resolver(base_uri=BASE_URI + path)
+    for ref in _refs(store().by_path(path)):
+        resolved = resolver.lookup(ref)
+        assert resolved.contents is not None
+
+
+@pytest.mark.parametrize("path", ON_DISK)
+def test_every_schema_compiles(path: str) -> None:
+    compile_schema(BASE_URI + path, store().by_uri)
+
+
+@pytest.mark.parametrize("call", CALL_TYPES)
+def test_call_schemas_use_snake_case_names(call: str) -> None:
+    schema = store().by_path(f"{call}.json")
+    for name in schema["properties"]:
+        assert name == name.lower() and " " not in name
+    assert schema["properties"]["type"] == {"const": call}
+
+
+def test_compiler_refuses_unknown_keywords() -> None:
+    doc = {"$id": BASE_URI + "x.json", "type": "object", "oneOf": [{"type": "object"}]}
+    with pytest.raises(SchemaError, match="oneOf"):
+        compile_schema(BASE_URI + "x.json", lambda uri: doc)
+
+
+def test_store_refuses_a_mismatched_id() -> None:
+    with pytest.raises(ValueError, match="does not match its path"):
+        SchemaStore({"a.json": {"$id": BASE_URI + "b.json"}})
+
+
+def test_error_body_schema_accepts_only_a_message() -> None:
+    body = store().by_path("error-body.json")
+    jsonschema.validate({"message": "Missing email address"}, body)
+    for bad in ({}, {"message": ""}, {"message": 1}, {"message": "x", "extra": 1}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, body)
+
+
+def test_schemas_are_plain_json_files() -> None:
+    # Usable from any language: each file parses with the standard json module alone.
+    for path in ON_DISK:
+        json.loads((ROOT / "schemas" / path).read_text("utf-8"))
+
+
+def test_copies_are_independent() -> None:
+    copy = store().copy_of("track.json")
+    copy["title"] = "changed"
+    assert store().by_path("track.json")["title"] != "changed"
