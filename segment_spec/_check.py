@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._issue import Issue
-from ._message import Message, build_message
+from ._message import Message, build_message, timestamp_warnings
 from ._normalize import normalize
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
 from ._reply import Rejection, reject
@@ -102,6 +102,9 @@ def _check_normalized(
     validator = call_validator(call)
     if not validator.ok(message):
         validator.issues(message, (), issues)
+        if any(issue.is_error for issue in issues) and not strict:
+            return reject(issues)
+    issues.extend(timestamp_warnings(message))
     return _finish(issues, strict, lambda found: build_message(call, message, found))
 
 

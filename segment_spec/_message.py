@@ -15,7 +15,17 @@ from typing import Any, Literal, TypeAlias
 from ._issue import Issue, Severity
 from ._timestamps import TIMESTAMP_FIELDS, parse_timestamp
 
-__all__ = ["Alias", "Group", "Identify", "Message", "Page", "Screen", "Track", "build_message"]
+__all__ = [
+    "Alias",
+    "Group",
+    "Identify",
+    "Message",
+    "Page",
+    "Screen",
+    "Track",
+    "build_message",
+    "timestamp_warnings",
+]
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -138,26 +148,23 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def build_message(call: str, data: Mapping[str, Any], issues: list[Issue]) -> Message:
-    """Build the typed message for a message that passed validation.
-
-    Timestamps sent as numbers are read as epoch milliseconds and reported with a
-    ``timestamp-number`` warning appended to ``issues``.
-    """
-    times: dict[str, datetime | None] = {}
+def timestamp_warnings(data: Mapping[str, Any]) -> list[Issue]:
+    """Warn about timestamps sent as numbers (read as Unix epoch milliseconds)."""
+    found = []
     for name in TIMESTAMP_FIELDS:
         raw = data.get(name)
-        times[name] = parse_timestamp(raw) if raw is not None else None
         if raw is not None and not isinstance(raw, str):
-            issues.append(
-                Issue(
-                    (name,),
-                    "timestamp-number",
-                    f"{name} is a number; it was read as Unix epoch milliseconds "
-                    "(the spec asks for an ISO-8601 string)",
-                    Severity.WARNING,
-                )
+            text = (
+                f"{name} is a number; it was read as Unix epoch milliseconds "
+                "(the spec asks for an ISO-8601 string)"
             )
+            found.append(Issue((name,), "timestamp-number", text, Severity.WARNING))
+    return found
+
+
+def build_message(call: str, data: Mapping[str, Any], issues: list[Issue]) -> Message:
+    """Build the typed message for a message that passed validation."""
+    times = {name: parse_timestamp(data.get(name)) for name in TIMESTAMP_FIELDS}
     common: dict[str, Any] = {
         "message_id": _text_id(data.get("message_id")),
         "user_id": _text_id(data.get("user_id")),
