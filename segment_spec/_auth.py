@@ -48,7 +48,9 @@ def api_key(header: str | bytes | None) -> str:
             raise Unauthorized("the Authorization header is not text") from None
     if not isinstance(header, str):
         raise Unauthorized("the Authorization header is not text")
-    scheme, _, credentials = header.strip().partition(" ")
+    # Any whitespace may separate the scheme from the credentials (a tab too, not only a space).
+    scheme, *rest = header.split(None, 1) or [""]
+    credentials = rest[0] if rest else ""
     if not scheme:
         raise Unauthorized("the Authorization header is empty")
     if scheme.lower() != "basic":

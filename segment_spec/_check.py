@@ -66,9 +66,7 @@ class Batch:
         return tuple((i, r) for i, r in enumerate(self.results) if isinstance(r, Rejection))
 
 
-def _finish(
-    issues: list[Issue], strict: bool, accept: Any
-) -> Message | Rejection:
+def _finish(issues: list[Issue], strict: bool, accept: Any) -> Message | Rejection:
     if strict:
         issues = [issue.as_error() for issue in issues]
     if any(issue.is_error for issue in issues):

@@ -127,8 +127,7 @@ def check_record(
         if isinstance(result, Rejection):
             return 1, [Finding(record, (), result)]
         findings = [
-            Finding(record, ("batch", index), rejection)
-            for index, rejection in result.rejections
+            Finding(record, ("batch", index), rejection) for index, rejection in result.rejections
         ]
         return len(result.results), findings
     single = check(record.raw, strict=strict, supported=supported)
@@ -197,10 +196,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--supported",
-        nargs="+",
+        # Repeated, not nargs="+": a list option would swallow the paths that follow it.
+        action="append",
         choices=CALL_TYPES,
         metavar="CALL",
-        help="call types the destination supports (others get 501)",
+        help="a call type the destination supports; repeat for several (others get 501)",
     )
 
     norm = commands.add_parser(

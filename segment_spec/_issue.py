@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["Issue", "Severity", "json_path"]
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How much an :class:`Issue` weighs.
 
     ``ERROR`` rejects the message. ``WARNING`` keeps it (``check(strict=True)`` turns every

@@ -7,6 +7,7 @@ serializing it, which would cost more than the check is worth).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -91,16 +92,14 @@ def _loads(raw: bytes | str) -> Any:
     except orjson.JSONDecodeError as error:
         return _decode_error(raw, error)
     if isinstance(raw, bytes):
-        long_integer = _LONG_INTEGER_BYTES.search(raw)
+        has_long_integer = _LONG_INTEGER_BYTES.search(raw) is not None
     else:
-        long_integer = _LONG_INTEGER_TEXT.search(raw)
-    if long_integer is not None:
+        has_long_integer = _LONG_INTEGER_TEXT.search(raw) is not None
+    if has_long_integer:
         # Valid JSON for orjson, so valid for json too (same grammar, same UTF-8 rule); only
         # a nesting deeper than the interpreter's stack keeps orjson's reading.
-        try:
+        with contextlib.suppress(RecursionError):
             value = json.loads(raw)
-        except RecursionError:
-            pass
     return value
 
 

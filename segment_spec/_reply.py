@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
 import orjson
 
 from ._issue import Issue
@@ -105,4 +106,3 @@ def reject(issues: Iterable[Issue], status: int | None = None) -> Rejection:
                 status = STATUS_FOR_KEYWORD[issue.keyword]
                 break
     return Rejection(status, ordered, _body(ordered))
-

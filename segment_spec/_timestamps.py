@@ -52,7 +52,7 @@ def _parse_text(text: str) -> datetime | None:
     match = _ISO.fullmatch(text)
     if match is None:
         return None
-    year, month, day, hour, minute, second, fraction, z, sign, zh, zm = match.groups()
+    year, month, day, hour, minute, second, fraction, _z, sign, zh, zm = match.groups()
     tz: timezone | None = UTC
     if sign is not None:
         tz = _zone(sign, zh, zm or "00")

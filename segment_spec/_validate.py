@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag, urljoin
 
 from ._issue import Issue, Severity, dotted
 from ._timestamps import is_timestamp
@@ -54,9 +54,24 @@ _ANNOTATIONS = frozenset(
 )
 _HANDLED = frozenset(
     {
-        "$ref", "type", "const", "enum", "properties", "required", "additionalProperties",
-        "items", "maxItems", "minItems", "minLength", "maxLength", "pattern", "format",
-        "minimum", "maximum", "anyOf", "allOf",
+        "$ref",
+        "type",
+        "const",
+        "enum",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "maxItems",
+        "minItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "anyOf",
+        "allOf",
     }
 )
 
@@ -177,6 +192,16 @@ class _Compiler:
             self._cache[uri] = compiled
         return compiled
 
+    def declared_types(self, schema: Mapping[str, Any] | bool, base: str) -> list[str]:
+        """The JSON types a schema declares at its root (following ``$ref``), if any."""
+        if not isinstance(schema, Mapping):
+            return []
+        while "$ref" in schema and "type" not in schema:
+            base, schema = self.resolve(base, schema["$ref"])
+            base = urldefrag(base)[0]
+        types = schema.get("type", [])
+        return [types] if isinstance(types, str) else list(types)
+
     def expectation(self, schema: Mapping[str, Any], base: str) -> str:
         """Describe in words what a property schema expects ("a non-empty string")."""
         while "$ref" in schema and "type" not in schema:
@@ -195,6 +220,7 @@ class _Compiler:
         if schema is True:
             return Compiled(lambda value: True, lambda value, path, out: None)
         if schema is False:
+
             def refuse(value: Any, path: Path, out: list[Issue]) -> None:
                 out.append(Issue(path, "false", f"{_where(path)} is not allowed"))
 
@@ -203,8 +229,10 @@ class _Compiler:
             raise SchemaError(f"{base}: a schema must be an object or a boolean")
         base = urljoin(base, schema.get("$id", ""))
         for keyword in schema:
-            if keyword not in _HANDLED and keyword not in _ANNOTATIONS and not (
-                keyword.startswith("x-")
+            if (
+                keyword not in _HANDLED
+                and keyword not in _ANNOTATIONS
+                and not (keyword.startswith("x-"))
             ):
                 raise SchemaError(f"{base}: keyword {keyword!r} is not supported")
 
@@ -252,9 +280,7 @@ class _Compiler:
             def report(value: Any, path: Path, out: list[Issue]) -> None:
                 found: list[Issue] = []
                 inner(value, path, found)
-                out.extend(
-                    Issue(i.path, i.keyword, i.message, Severity.WARNING) for i in found
-                )
+                out.extend(Issue(i.path, i.keyword, i.message, Severity.WARNING) for i in found)
 
         return Compiled(ok, report)
 
@@ -268,6 +294,7 @@ class _Compiler:
         if len(tests) == 1:
             gate = tests[0]
         else:
+
             def gate(value: Any) -> bool:
                 return any(test(value) for test in tests)
 
@@ -421,7 +448,9 @@ class _Compiler:
                     missing.add(name)
                     hint = hints[name]
                     text = f"{_where((*path, name))} is required"
-                    out.append(Issue((*path, name), "required", f"{text}: {hint}" if hint else text))
+                    out.append(
+                        Issue((*path, name), "required", f"{text}: {hint}" if hint else text)
+                    )
             for name, compiled in props.items():
                 item = value.get(name, _MISSING)
                 if item is _MISSING or name in missing:
@@ -475,6 +504,12 @@ class _Compiler:
     ) -> None:
         branches = tuple(self.compile(sub, base) for sub in schema["anyOf"])
         named = schema.get("x-issue")
+        accepted: list[str] = []
+        for sub in schema["anyOf"]:
+            for name in self.declared_types(sub, base):
+                if _TYPE_NAMES[name] not in accepted:
+                    accepted.append(_TYPE_NAMES[name])
+        expected = _join(accepted) if accepted else ""
 
         def ok(value: Any) -> bool:
             return any(branch.ok(value) for branch in branches)
@@ -485,6 +520,22 @@ class _Compiler:
             if named is not None:
                 where = (*path, *named.get("path", ()))
                 out.append(Issue(where, named["keyword"], named["message"]))
+                return
+            # Like jsonschema's best_match: when exactly one branch accepts the value's type,
+            # its issues are the ones worth reading ("traits.email must be a string", not
+            # "traits does not match any allowed form").
+            fitting = []
+            for branch in branches:
+                found: list[Issue] = []
+                branch.issues(value, path, found)
+                if not any(i.path == path and i.keyword == "type" for i in found):
+                    fitting.append(found)
+            if len(fitting) == 1:
+                out.extend(fitting[0])
+                return
+            if not fitting and expected:
+                message = f"{_where(path)} must be {expected}, not {describe_type(value)}"
+                out.append(Issue(path, "type", message))
                 return
             out.append(Issue(path, "anyOf", f"{_where(path)} does not match any allowed form"))
 

@@ -25,8 +25,7 @@ def _no_network(uri: str) -> Resource[Any]:
 def registry() -> Registry[Any]:
     bundled = store()
     resources = [
-        (BASE_URI + path, Resource.from_contents(bundled.by_path(path)))
-        for path in bundled.paths
+        (BASE_URI + path, Resource.from_contents(bundled.by_path(path))) for path in bundled.paths
     ]
     return Registry(retrieve=_no_network).with_resources(resources)  # type: ignore[call-arg]
 
@@ -34,8 +33,13 @@ def registry() -> Registry[Any]:
 def format_checker() -> jsonschema.FormatChecker:
     checker = jsonschema.FormatChecker()
     # Our timestamp grammar (segment_spec/_timestamps.py) for both names the schemas use.
-    checker.checks("segment-timestamp")(lambda value: not isinstance(value, str | int | float) or
-                                        isinstance(value, bool) or is_timestamp(value))
+    checker.checks("segment-timestamp")(
+        lambda value: (
+            not isinstance(value, str | int | float)
+            or isinstance(value, bool)
+            or is_timestamp(value)
+        )
+    )
     checker.checks("date-time")(lambda value: not isinstance(value, str) or is_timestamp(value))
     return checker
 

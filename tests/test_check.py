@@ -312,13 +312,23 @@ class TestTimestamps:
         assert isinstance(message, Track)
         for value in (message.timestamp, message.sent_at, message.received_at):
             assert value == expected
-            assert value is not None and value.utcoffset() == expected.utcoffset()
+            assert value is not None
+            assert value.utcoffset() == expected.utcoffset()
         assert message.original_timestamp == expected
 
     @pytest.mark.parametrize(
         "text",
-        ["NOW", "", "2017", "2015-2-02T00:30:08.276Z", "2024-13-01", "2024-02-30",
-         "2023-11-22T10:12:44.75705:30", "1631210000", "2020-08-14T05: 30: 30.118Z"],
+        [
+            "NOW",
+            "",
+            "2017",
+            "2015-2-02T00:30:08.276Z",
+            "2024-13-01",
+            "2024-02-30",
+            "2023-11-22T10:12:44.75705:30",
+            "1631210000",
+            "2020-08-14T05: 30: 30.118Z",
+        ],
     )
     @pytest.mark.parametrize("field", ["timestamp", "sentAt", "receivedAt", "originalTimestamp"])
     def test_not_a_date_is_400_naming_the_field(self, field: str, text: str) -> None:
@@ -421,5 +431,10 @@ class TestViews:
 
     def test_message_union_is_exported(self) -> None:
         assert set(segment_spec.Message.__args__) == {  # type: ignore[attr-defined]
-            Identify, Track, Page, Screen, Group, Alias,
+            Identify,
+            Track,
+            Page,
+            Screen,
+            Group,
+            Alias,
         }

@@ -74,9 +74,7 @@ def _results(path: Path) -> Iterator[tuple[Key, Message | Rejection]]:
 
 
 def _whole_message_files() -> list[Path]:
-    return sorted(
-        p for p in _corpus().glob("*.ndjson") if not any(k in p.name for k in _NOT_WHOLE)
-    )
+    return sorted(p for p in _corpus().glob("*.ndjson") if not any(k in p.name for k in _NOT_WHOLE))
 
 
 def test_every_unlisted_whole_message_is_accepted() -> None:
@@ -195,5 +193,8 @@ def test_one_bad_batch_item_never_costs_the_others() -> None:
                 mixed += 1
     assert mixed == 1
     assert [type(r).__name__ for r in result.results] == [
-        "Identify", "Track", "Rejection", "Rejection"
+        "Identify",
+        "Track",
+        "Rejection",
+        "Rejection",
     ]

@@ -27,6 +27,17 @@ def test_every_public_name_has_a_docstring() -> None:
 
 
 def test_documented_contract_names_exist() -> None:
-    for name in ("check", "validate", "iter_issues", "check_batch", "normalize", "api_key",
-                 "InvalidMessage", "Unauthorized", "Rejection", "Issue", "Message"):
+    for name in (
+        "check",
+        "validate",
+        "iter_issues",
+        "check_batch",
+        "normalize",
+        "api_key",
+        "InvalidMessage",
+        "Unauthorized",
+        "Rejection",
+        "Issue",
+        "Message",
+    ):
         assert name in segment_spec.__all__

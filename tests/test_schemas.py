@@ -62,7 +62,8 @@ def test_every_schema_compiles(path: str) -> None:
 def test_call_schemas_use_snake_case_names(call: str) -> None:
     schema = store().by_path(f"{call}.json")
     for name in schema["properties"]:
-        assert name == name.lower() and " " not in name
+        assert name == name.lower()
+        assert " " not in name
     assert schema["properties"]["type"] == {"const": call}
 
 

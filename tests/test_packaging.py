@@ -1,0 +1,208 @@
+"""The built wheel ships every schema, and an installed copy finds them like the dev install.
+
+One wheel is built per module (from a copy of the source tree, so no stale ``build/`` folder
+leaks old files into it) and installed into one fresh virtualenv.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from segment_spec._schemas import store
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ROOT / "schemas"
+
+# Snippet run by other interpreters: prints where segment_spec came from and what it bundles.
+PROBE = """
+import json
+import segment_spec
+from segment_spec._schemas import store
+
+accepted = segment_spec.check({"type": "track", "event": "Signed Up", "userId": "u-1"})
+rejected = segment_spec.check({"type": "track", "userId": "u-1"})
+print(json.dumps({
+    "file": segment_spec.__file__,
+    "accepted": type(accepted).__name__,
+    "rejected": getattr(rejected, "status", None),
+    "paths": list(store().paths),
+}))
+"""
+
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "tests",
+    "benchmarks",
+)
+
+
+def _env() -> dict[str, str]:
+    """The environment without anything that would point Python at this checkout."""
+    env = dict(os.environ)
+    for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV"):
+        env.pop(name, None)
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def _run(argv: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        argv, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"{' '.join(argv)} exited {done.returncode}\n"
+            f"--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}"
+        )
+    return done
+
+
+def _probe(python: Path | str, cwd: Path) -> dict[str, object]:
+    done = _run([str(python), "-c", PROBE], cwd=cwd, timeout=60)
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One wheel built from a clean copy of the source tree."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)
+    out = work / "dist"
+    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source)], cwd=work)
+    wheels = sorted(out.glob("segment_spec-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel: Path) -> set[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return set(archive.namelist())
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv (no system site-packages) with the wheel installed; its python."""
+    venv = tmp_path_factory.mktemp("venv") / "env"
+    neutral = venv.parent
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=neutral)
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    python = bin_dir / ("python.exe" if os.name == "nt" else "python")
+    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], cwd=neutral)
+    return python
+
+
+def _repo_schema_files() -> set[str]:
+    return {path.relative_to(SCHEMAS).as_posix() for path in SCHEMAS.rglob("*.json")}
+
+
+# --- what the wheel holds ----------------------------------------------------------------------
+
+
+def test_wheel_holds_the_marker_and_core_schemas(wheel_names: set[str]) -> None:
+    for name in (
+        "segment_spec/__init__.py",
+        "segment_spec/py.typed",
+        "segment_spec/schemas/__init__.py",
+        "segment_spec/schemas/track.json",
+        "segment_spec/schemas/common.json",
+    ):
+        assert name in wheel_names
+
+
+def test_wheel_holds_every_schema_one_to_one(wheel_names: set[str]) -> None:
+    prefix = "segment_spec/schemas/"
+    in_wheel = {
+        name.removeprefix(prefix)
+        for name in wheel_names
+        if name.startswith(prefix) and name.endswith(".json")
+    }
+    on_disk = _repo_schema_files()
+    assert any("/" in path for path in on_disk), "expected subfolders such as schemas/events/"
+    assert sorted(on_disk - in_wheel) == [], "schemas missing from the wheel"
+    assert sorted(in_wheel - on_disk) == [], "files in the wheel that are not in schemas/"
+
+
+def test_wheel_holds_every_module(wheel_names: set[str]) -> None:
+    modules = {f"segment_spec/{path.name}" for path in (ROOT / "segment_spec").glob("*.py")}
+    assert modules <= wheel_names
+    # Nothing outside the package: no top-level schemas/ or tests/ folder.
+    top = {name.split("/", 1)[0] for name in wheel_names}
+    assert top == {"segment_spec", "segment_spec-0.1.0.dist-info"}
+
+
+def test_wheel_declares_the_console_script(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        entry_points = archive.read("segment_spec-0.1.0.dist-info/entry_points.txt").decode()
+    assert "segment-spec = segment_spec._cli:main" in entry_points
+
+
+# --- the installed wheel behaves like the dev install ------------------------------------------
+
+
+def test_installed_wheel_finds_the_same_schemas(installed: Path) -> None:
+    neutral = installed.parents[2]  # outside the repository, beside the virtualenv
+    result = _probe(installed, cwd=neutral)
+    file = Path(str(result["file"])).resolve()
+    assert ROOT not in file.parents, f"imported the checkout, not the wheel: {file}"
+    assert "site-packages" in file.parts
+    assert result["accepted"] == "Track"
+    assert result["rejected"] == 400
+    dev_paths = list(store().paths)
+    assert result["paths"] == dev_paths
+    assert set(dev_paths) == _repo_schema_files()
+
+
+def test_installed_console_script(installed: Path) -> None:
+    script = installed.parent / ("segment-spec.exe" if os.name == "nt" else "segment-spec")
+    neutral = installed.parents[2]
+    example = ROOT / "examples" / "messages"
+    done = subprocess.run(
+        [str(script), "validate", str(example / "identify.json")],
+        cwd=neutral,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [str(script), "validate", str(example / "mixed.ndjson")],
+        cwd=neutral,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert len(done.stdout.splitlines()) == 3
+
+
+def test_repo_root_as_cwd_loads_the_same_schemas() -> None:
+    # ``python -c`` puts the cwd first on sys.path, so segment_spec is imported straight from the
+    # checkout; segment_spec.schemas must still resolve to the top-level schemas/ folder.
+    result = _probe(sys.executable, cwd=ROOT)
+    assert result["accepted"] == "Track"
+    assert result["rejected"] == 400
+    assert result["paths"] == list(store().paths)
