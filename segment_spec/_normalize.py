@@ -1,0 +1,291 @@
+"""Normalize: every key of a message in snake_case, converted the way Segment converts them.
+
+Segment promises Direct destinations "all keys in snake_case" and documents one converter, the
+Go package ``segmentio/go-snakecase`` (its warehouses use it). :func:`snake_case` is that rule;
+:func:`normalize` applies it to every object key of a message, at every depth.
+
+Segment documents no policy for two outcomes, so these are ours, chosen so that no value is ever
+lost and the result is stable (``normalize`` of a normalized value changes nothing):
+
+- Two keys of one object that become the same key (``firstName`` and ``first_name``): the key
+  already in snake_case keeps the name; when none is, the first key does. Every other one keeps
+  its original spelling, with a ``key-collision`` warning at that key.
+- A key with no ASCII letter or digit (``$``, ``ÄÖÜ``) would become empty: it keeps its original
+  spelling, with an ``empty-key`` warning.
+
+Destination names are not field names: the keys of ``integrations`` (and of ``integrations`` in
+each message of a ``{"batch": [...]}`` envelope) are kept exactly as sent (``"Google Analytics"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final, TypeAlias
+
+from ._issue import Issue, Severity
+
+__all__ = ["Normalized", "normalize", "snake_case"]
+
+# A key that is empty or already matches this is returned unchanged (rule 2). The same pattern,
+# matched at the start of a key, is the part go-snakecase copies as it is before converting.
+_SNAKE: Final = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+# A word: a run of upper case and digits, then a run of lower case and digits (rule 3). Explicit
+# ASCII classes: every other character, non-ASCII letters included, is a separator (rule 1).
+_WORD: Final = re.compile(r"[A-Z0-9]+[a-z0-9]*|[a-z0-9]+")
+_GLUED: Final = re.compile(r"[A-Z0-9]+[a-z0-9]*")
+_LOWER: Final = re.compile(r"[a-z]")
+
+
+@lru_cache(maxsize=8192)
+def snake_case(key: str) -> str:
+    """Convert ``key`` to snake_case exactly as Segment's ``go-snakecase`` does.
+
+    Only ASCII letters and digits are kept; every other character separates words. A word is a
+    run of upper case and digits followed by a run of lower case and digits, so acronyms stick to
+    the next word and digits to their neighbours. A key with nothing to keep becomes ``""``.
+
+    >>> snake_case("CreatedAt"), snake_case("userID"), snake_case("HTTPRequest")
+    ('created_at', 'user_id', 'httprequest')
+    >>> snake_case("context.page.url"), snake_case("5TEst"), snake_case("$")
+    ('context_page_url', '5test', '')
+    """
+    if not key or _SNAKE.fullmatch(key):
+        return key
+    prefix_match = _SNAKE.match(key)
+    prefix = prefix_match.group() if prefix_match else ""
+    rest = key[len(prefix) :]
+    # Glue rule (go-snakecase's `5TEst -> 5test`): when the copied prefix holds no lower-case
+    # letter since its last "_", the upper-case run that follows joins it without a "_".
+    if "A" <= rest[0] <= "Z" and not _LOWER.search(prefix, prefix.rfind("_") + 1):
+        glued = _GLUED.match(rest)
+        if glued:  # always, as rest starts upper case; the test keeps mypy informed
+            prefix += glued.group()
+            rest = rest[glued.end() :]
+    words = _WORD.findall(rest)
+    if prefix:
+        words.insert(0, prefix)
+    return "_".join(words).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The outcome of :func:`normalize`.
+
+    Attributes:
+        value: A new structure with every object key in snake_case. Leaves (strings, numbers,
+            booleans, ``None``, anything else) are the very objects of the input.
+        issues: One ``key-collision`` or ``empty-key`` warning for each key that kept its
+            original spelling, in document order; empty for almost every message.
+    """
+
+    value: Any
+    issues: tuple[Issue, ...]
+
+
+# --- normalize -----------------------------------------------------------------------------------
+
+_KEY_CACHE_SIZE: Final = 8192
+
+
+class _KeyCache(dict[Hashable, Hashable]):
+    """snake_case results by key, read with a plain subscript so a hit costs no function call.
+
+    A memo of a pure function, bounded: it starts over when full (the lru_cache behind it still
+    holds the recent keys). Keys that are not strings map to themselves and are not stored.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, key: Hashable) -> Hashable:
+        if not isinstance(key, str):
+            return key
+        converted = snake_case(key)
+        if len(self) >= _KEY_CACHE_SIZE:
+            self.clear()
+        self[key] = converted
+        return converted
+
+
+_KEYS: Final = _KeyCache()
+
+# Where a container sits, which decides whether its keys are converted.
+_PLAIN: Final = 0
+_ROOT: Final = 1  # the value passed in: a message, or a batch envelope
+_BATCH: Final = 2  # the list under the root's "batch"
+_MESSAGE: Final = 3  # a message inside that list
+_INTEGRATIONS: Final = 4  # "integrations" of the root or of a batch message: keys kept
+_CHILD_ROLES: Final[dict[int, dict[Hashable, int]]] = {
+    _ROOT: {"integrations": _INTEGRATIONS, "batch": _BATCH},
+    _MESSAGE: {"integrations": _INTEGRATIONS},
+}
+
+_LEAVES: Final = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS: Final = (Mapping, list, tuple)
+
+# The path to a container as a linked list (parent link, step), built one cheap pair per
+# container; a tuple path is made only for an issue. Steps are output keys and list indexes.
+_Link: TypeAlias = "tuple[_Link | None, Hashable]"
+# (input container, output parent, slot in the parent, role, the parent's link)
+_Frame: TypeAlias = "tuple[Any, Any, Hashable, int, _Link | None]"
+
+
+def normalize(value: Any) -> Normalized:
+    """Return ``value`` with every object key, at every depth, converted by :func:`snake_case`.
+
+    Objects (any ``Mapping``) become new dicts and lists (and tuples) new lists; the input is
+    never changed. Keys keep their order; keys that are not strings are kept as they are; the
+    keys of ``integrations`` are destination names and are kept too. Never raises, however deep
+    the value (the walk uses no recursion), and a value that contains itself comes back as a
+    normalized structure that contains itself.
+
+    >>> normalize({"userId": "u1", "traits": {"firstName": "Ann"}}).value
+    {'user_id': 'u1', 'traits': {'first_name': 'Ann'}}
+    >>> normalize({"orderId": 1, "order_id": 2}).issues[0].json_path
+    '$.orderId'
+    """
+    kind = type(value)
+    if kind is not dict and (kind in _LEAVES or not isinstance(value, _CONTAINERS)):
+        return Normalized(value, ())
+    keys = _KEYS
+    leaves = _LEAVES
+    containers = _CONTAINERS
+    issues: list[Issue] = []
+    top: list[Any] = [value]
+    # Output containers of the input containers being walked, by id: a value that contains
+    # itself is pointed at its output instead of being walked forever.
+    open_: dict[int, Any] = {}
+    stack: list[_Frame | int] = [(value, top, 0, _ROOT, None)]
+    while stack:
+        frame = stack.pop()
+        if isinstance(frame, int):  # every child of that container is done
+            del open_[frame]
+            continue
+        obj, parent, slot, role, parent_link = frame
+        link: _Link = (parent_link, slot)
+        new: Any
+        kind = type(obj)
+        if kind is dict or (kind is not list and isinstance(obj, Mapping)):
+            if role == _INTEGRATIONS:
+                new = dict(obj)
+            else:
+                new = {keys[k]: v for k, v in obj.items()}
+                # A collision leaves fewer keys; "" means a key may have had nothing to keep.
+                if len(new) != len(obj) or "" in new:
+                    new = _rename_carefully(obj, link, issues)
+            parent[slot] = new
+            oid = id(obj)
+            open_[oid] = new
+            start = len(stack)
+            roles = _CHILD_ROLES.get(role)
+            for key, v in new.items():
+                kind = type(v)
+                if kind in leaves or (
+                    kind is not dict and kind is not list and not isinstance(v, containers)
+                ):
+                    continue
+                if id(v) in open_:
+                    new[key] = open_[id(v)]
+                    continue
+                child_role = _PLAIN if roles is None else roles.get(key, _PLAIN)
+                stack.append((v, new, key, child_role, link))
+        else:
+            new = list(obj)
+            parent[slot] = new
+            oid = id(obj)
+            open_[oid] = new
+            start = len(stack)
+            child_role = _MESSAGE if role == _BATCH else _PLAIN
+            for index, v in enumerate(new):
+                kind = type(v)
+                if kind in leaves or (
+                    kind is not dict and kind is not list and not isinstance(v, containers)
+                ):
+                    continue
+                if id(v) in open_:
+                    new[index] = open_[id(v)]
+                    continue
+                stack.append((v, new, index, child_role, link))
+        pushed = len(stack) - start
+        if not pushed:
+            del open_[oid]
+            continue
+        if pushed > 1:  # walk children first to last, so issues come in document order
+            children = stack[start:]
+            children.reverse()
+            stack[start:] = children
+        stack.insert(start, oid)
+    return Normalized(top[0], tuple(issues))
+
+
+def _rename_carefully(
+    obj: Mapping[Hashable, Any], link: _Link, issues: list[Issue]
+) -> dict[Hashable, Any]:
+    """Convert the keys of one object where two keys collide or one would become empty."""
+    keys = _KEYS
+    items = list(obj.items())
+    converted = [keys[key] for key, _ in items]
+    owner: dict[Hashable, int] = {}  # converted key -> index of the item that gets it
+    for index, (key, _) in enumerate(items):
+        name = converted[index]
+        if name == "" and key != "":
+            continue  # nothing to keep: this key keeps its own spelling
+        if name not in owner or name == key:  # the key already in snake_case wins
+            owner[name] = index
+    new: dict[Hashable, Any] = {}
+    for index, (key, value) in enumerate(items):
+        name = converted[index]
+        problem: tuple[str, str] | None = None
+        if owner.get(name) != index:
+            if name == "":
+                problem = (
+                    "empty-key",
+                    f"key {key!r} has no letters or digits to keep in snake_case; "
+                    "it is kept as it is",
+                )
+            else:
+                problem = (
+                    "key-collision",
+                    f"key {key!r} also becomes {name!r}; it is kept under its original name",
+                )
+            name = key
+        if name in new:
+            # Never for a dict: a kept original is not in snake_case and a converted key is,
+            # so they differ. A Mapping that yields one key twice gets here.
+            name = _free_name(key, new)
+            problem = (
+                "key-collision",
+                f"key {key!r} equals another key; it is kept as {name!r}",
+            )
+        if problem is not None:
+            keyword, message = problem
+            issues.append(Issue((*_path(link), _step(name)), keyword, message, Severity.WARNING))
+        new[name] = value
+    return new
+
+
+def _free_name(key: Hashable, taken: Mapping[Hashable, Any]) -> str:
+    base = key if isinstance(key, str) else type(key).__name__
+    number = 2
+    while f"{base} ({number})" in taken:
+        number += 1
+    return f"{base} ({number})"
+
+
+def _step(key: Hashable) -> str | int:
+    """A path step for an output key or list index (a key that is not a string is rendered)."""
+    if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
+        return key
+    return repr(key)
+
+
+def _path(link: _Link | None) -> tuple[str | int, ...]:
+    steps: list[str | int] = []
+    while link is not None:
+        link, step = link
+        steps.append(_step(step))
+    steps.pop()  # the slot of the value passed in, not a step inside it
+    steps.reverse()
+    return tuple(steps)
