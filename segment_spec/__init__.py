@@ -13,6 +13,7 @@ Public names are listed in ``__all__``; everything in underscore modules is priv
 """
 
 from ._auth import Unauthorized, api_key, keys_match
+from ._catalog import Event, UnknownSchemaName, events, schema
 from ._check import Batch, InvalidMessage, check, check_batch, iter_issues, validate
 from ._issue import Issue, Severity
 from ._message import Alias, Group, Identify, Message, Page, Screen, Track
@@ -28,6 +29,7 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "Alias",
     "Batch",
+    "Event",
     "Group",
     "Identify",
     "InvalidMessage",
@@ -40,12 +42,15 @@ __all__ = [
     "Severity",
     "Track",
     "Unauthorized",
+    "UnknownSchemaName",
     "api_key",
     "check",
     "check_batch",
+    "events",
     "iter_issues",
     "keys_match",
     "normalize",
+    "schema",
     "validate",
 ]
 

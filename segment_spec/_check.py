@@ -5,11 +5,12 @@ This module only strings the stages together; each stage lives in its own module
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._issue import Issue
+from ._catalog import Event, event_validator, resolve_event
+from ._issue import Issue, Severity
 from ._message import Message, build_message, timestamp_warnings
 from ._normalize import normalize
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
@@ -66,13 +67,14 @@ class Batch:
         return tuple((i, r) for i, r in enumerate(self.results) if isinstance(r, Rejection))
 
 
-def _finish(issues: list[Issue], strict: bool, accept: Any) -> Message | Rejection:
+def _finish(
+    issues: list[Issue], strict: bool, accept: Callable[[list[Issue]], Message] | None
+) -> Message | Rejection:
     if strict:
         issues = [issue.as_error() for issue in issues]
-    if any(issue.is_error for issue in issues):
+    if accept is None or any(issue.is_error for issue in issues):
         return reject(issues)
-    result: Message | Rejection = accept(issues)
-    return result
+    return accept(issues)
 
 
 def _check_normalized(
@@ -100,10 +102,41 @@ def _check_normalized(
     validator = call_validator(call)
     if not validator.ok(message):
         validator.issues(message, (), issues)
-        if any(issue.is_error for issue in issues) and not strict:
-            return reject(issues)
+        if any(issue.is_error for issue in issues):
+            return _finish(issues, strict, None)
     issues.extend(timestamp_warnings(message))
-    return _finish(issues, strict, lambda found: build_message(call, message, found))
+    semantic = _semantic_issues(message, issues) if call == "track" else None
+    return _finish(issues, strict, lambda found: build_message(call, message, found, semantic))
+
+
+def _semantic_issues(message: Mapping[str, Any], issues: list[Issue]) -> Event | None:
+    """Check a track's properties against its semantic event; deviations are warnings.
+
+    A receiver loses no data this way: Segment drops a message for good on a 400, so only
+    ``strict=True`` turns these warnings into a rejection.
+    """
+    event, exact = resolve_event(message["event"])
+    if event is None:
+        return None
+    if not exact:
+        text = f"event matches the spec event {event.name!r} except for letter case or spaces"
+        issues.append(Issue(("event",), "event-case", text, Severity.WARNING))
+    properties = message.get("properties")
+    if not isinstance(properties, Mapping):
+        return event
+    validator = event_validator(event)
+    if validator.ok(properties):
+        return event
+    found: list[Issue] = []
+    validator.issues(properties, ("properties",), found)
+    # The reserved track properties (revenue, currency, ...) may already have said the same.
+    seen = {(issue.path, issue.keyword) for issue in issues}
+    issues.extend(
+        Issue(i.path, i.keyword, i.message, Severity.WARNING)
+        for i in found
+        if (i.path, i.keyword) not in seen
+    )
+    return event
 
 
 def check(

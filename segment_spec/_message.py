@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
+from ._catalog import Event
 from ._issue import Issue, Severity
 from ._timestamps import TIMESTAMP_FIELDS, parse_timestamp
 
@@ -76,6 +77,9 @@ class Track(_Common):
     """The event name, e.g. ``"Order Completed"``."""
     properties: Mapping[str, Any] = field(default_factory=dict)
     """Properties of the event (empty when absent)."""
+    semantic: Event | None = None
+    """The Segment Spec event this track names (legacy names resolved), or None for events
+    outside the spec: compare ``message.semantic`` with catalog entries, not strings."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,7 +166,9 @@ def timestamp_warnings(data: Mapping[str, Any]) -> list[Issue]:
     return found
 
 
-def build_message(call: str, data: Mapping[str, Any], issues: list[Issue]) -> Message:
+def build_message(
+    call: str, data: Mapping[str, Any], issues: list[Issue], semantic: Event | None = None
+) -> Message:
     """Build the typed message for a message that passed validation."""
     times = {name: parse_timestamp(data.get(name)) for name in TIMESTAMP_FIELDS}
     common: dict[str, Any] = {
@@ -176,7 +182,12 @@ def build_message(call: str, data: Mapping[str, Any], issues: list[Issue]) -> Me
         **times,
     }
     if call == "track":
-        return Track(event=data["event"], properties=_mapping(data.get("properties")), **common)
+        return Track(
+            event=data["event"],
+            properties=_mapping(data.get("properties")),
+            semantic=semantic,
+            **common,
+        )
     if call == "identify":
         return Identify(traits=_mapping(data.get("traits")), **common)
     if call == "page":

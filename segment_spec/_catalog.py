@@ -1,0 +1,166 @@
+"""Catalog: every semantic event of the Segment Spec, read from the bundled event schemas.
+
+Each file under ``schemas/events/<spec>/`` describes the ``properties`` of one event; its
+``title`` is the event name and its ``x-spec``, ``x-category`` and ``x-legacy-names``
+annotations place it in the catalog. The catalog is derived from the files, so the two cannot
+disagree.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ._schemas import BASE_URI, store
+from ._validate import Compiled, compile_schema
+
+__all__ = [
+    "Event",
+    "UnknownSchemaName",
+    "event_validator",
+    "events",
+    "resolve_event",
+    "schema",
+]
+
+_CALLS = ("identify", "track", "page", "screen", "group", "alias")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One semantic event of the Segment Spec.
+
+    Attributes:
+        name: The current event name, e.g. ``"Order Completed"``.
+        spec: The spec it belongs to: ``ecommerce``, ``mobile``, ``video``, ``email``,
+            ``live-chat``, ``ab-testing``, ``b2b-saas`` or ``copilot``.
+        category: The group within its spec, e.g. ``"Core Ordering"``.
+        legacy_names: Older names that mean this event (``"Completed Order"``).
+        description: When the event is sent.
+        schema_path: Where its schema is, relative to ``schemas/``.
+    """
+
+    name: str
+    spec: str
+    category: str
+    legacy_names: tuple[str, ...]
+    description: str
+    schema_path: str
+
+    @property
+    def schema_id(self) -> str:
+        """The ``$id`` of the event's schema."""
+        return BASE_URI + self.schema_path
+
+
+class UnknownSchemaName(LookupError):
+    """:func:`schema` was asked for a name that is neither a call type nor a known event.
+
+    Attributes:
+        name: The name asked for.
+        suggestions: The nearest known names, best first (may be empty).
+    """
+
+    def __init__(self, name: str, suggestions: tuple[str, ...]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"no call type or semantic event is named {name!r}{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    events: tuple[Event, ...]
+    by_name: dict[str, Event]  # current and legacy names, exact
+    by_folded: dict[str, Event]  # the same, case-folded and trimmed
+
+
+@cache
+def _index() -> _Index:
+    bundled = store()
+    found = []
+    for path in bundled.paths:
+        if not path.startswith("events/") or path.count("/") != 2:
+            continue
+        doc = bundled.by_path(path)
+        found.append(
+            Event(
+                name=doc["title"],
+                spec=doc["x-spec"],
+                category=doc["x-category"],
+                legacy_names=tuple(doc.get("x-legacy-names", ())),
+                description=doc.get("description", ""),
+                schema_path=path,
+            )
+        )
+    by_name: dict[str, Event] = {}
+    for event in found:
+        for name in (event.name, *event.legacy_names):
+            if name in by_name:
+                raise ValueError(f"event name {name!r} is claimed by two schemas")
+            by_name[name] = event
+    by_folded = {name.casefold(): event for name, event in by_name.items()}
+    return _Index(tuple(found), by_name, by_folded)
+
+
+def events() -> tuple[Event, ...]:
+    """Every current semantic event (87), ordered by spec and file name.
+
+    >>> from segment_spec import events
+    >>> [e.name for e in events() if e.category == "Coupons"][:2]
+    ['Coupon Applied', 'Coupon Denied']
+    """
+    return _index().events
+
+
+def resolve_event(name: str) -> tuple[Event | None, bool]:
+    """Find the event a track call names: exact current or legacy name first, then ignoring
+    letter case and surrounding spaces. Returns the event (or None) and whether the match was
+    exact."""
+    index = _index()
+    event = index.by_name.get(name)
+    if event is not None:
+        return event, True
+    event = index.by_folded.get(name.strip().casefold())
+    return event, False
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of a call type or a semantic event, as a plain dict (a fresh copy).
+
+    ``name`` is a call type (``"track"``), an event (``"Order Completed"``) or a legacy event
+    name (``"Completed Order"`` gives Order Completed's schema). An event's schema describes
+    the message's ``properties`` object, in snake_case. ``$ref``s point into the other bundled
+    schemas (``$id`` under ``https://segment-spec.invalid/schemas/``), all loadable through this
+    function's siblings or straight from the ``schemas/`` folder.
+
+    Raises :class:`UnknownSchemaName` (a ``LookupError``) with the nearest names for anything
+    else.
+
+    >>> from segment_spec import schema
+    >>> schema("Completed Order")["title"]
+    'Order Completed'
+    """
+    if name in _CALLS:
+        return store().copy_of(f"{name}.json")
+    event = _index().by_name.get(name)
+    if event is None:
+        raise UnknownSchemaName(name, _suggest(name))
+    return copy.deepcopy(store().by_path(event.schema_path))
+
+
+def _suggest(name: str) -> tuple[str, ...]:
+    index = _index()
+    names = [*_CALLS, *index.by_name]
+    folded = {candidate.casefold(): candidate for candidate in names}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
+    return tuple(folded[match] for match in close)
+
+
+@cache
+def event_validator(event: Event) -> Compiled:
+    """The compiled schema of an event's properties (compiled once per event)."""
+    return compile_schema(event.schema_id, store().by_uri)
