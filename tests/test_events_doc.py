@@ -1,0 +1,42 @@
+"""docs/events.md is generated from the schemas and must agree with them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from segment_spec import events
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _generator() -> ModuleType:
+    path = ROOT / "scripts" / "generate_events_doc.py"
+    spec = importlib.util.spec_from_file_location("generate_events_doc", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_page_matches_the_schemas() -> None:
+    page = (ROOT / "docs" / "events.md").read_text("utf-8")
+    assert page == _generator().render(), "run: python scripts/generate_events_doc.py"
+
+
+def test_page_lists_every_event_and_legacy_name() -> None:
+    page = (ROOT / "docs" / "events.md").read_text("utf-8")
+    for event in events():
+        assert f"| {event.name} | {event.category} |" in page
+        for legacy in event.legacy_names:
+            assert legacy in page
+
+
+def test_type_text_describes_refs_and_lists() -> None:
+    generator = _generator()
+    base = "events/ecommerce/order-completed.json"
+    assert generator.type_text({"type": ["string", "number"]}, base) == "string or number"
+    products = {"type": "array", "items": {"$ref": "../definitions.json#/$defs/product"}}
+    assert generator.type_text(products, base) == "array of product"
