@@ -20,6 +20,7 @@ tests/test_differential.py). Two deliberate refinements, both consistent with th
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -313,14 +314,14 @@ class _Compiler:
 
         def report(value: Any, path: Path, out: list[Issue]) -> None:
             if not ok(value):
-                out.append(Issue(path, "const", f"{_where(path)} must be {const!r}"))
+                out.append(Issue(path, "const", f"{_where(path)} must be {json.dumps(const)}"))
 
         oks.append(ok)
         reports.append(report)
 
     def _enum(self, options: list[Any], oks: list[Ok], reports: list[Report]) -> None:
         allowed = tuple(options)
-        listing = ", ".join(repr(option) for option in allowed)
+        listing = ", ".join(json.dumps(option) for option in allowed)
 
         def ok(value: Any) -> bool:
             return any(value == o and type(value) is type(o) for o in allowed)
