@@ -149,6 +149,110 @@ def normalize(value: Any) -> Normalized:
     kind = type(value)
     if kind is not dict and (kind in _LEAVES or not isinstance(value, _CONTAINERS)):
         return Normalized(value, ())
+    if kind is dict:
+        try:
+            return Normalized(_fast_message(value, True), ())
+        except _Slow:
+            pass  # the careful walk below handles it, and reports what it finds
+    return _walk(value)
+
+
+# --- the fast path -------------------------------------------------------------------------------
+# Plain dicts and lists of JSON leaves, no collision, no empty key, not too deep: what almost
+# every message is. Recursion is bounded by _FAST_DEPTH; anything else raises _Slow and the
+# careful walk starts over, so both paths give the same result.
+
+_FAST_DEPTH: Final = 48
+
+
+class _Slow(Exception):
+    """The fast path met something it leaves to the careful walk."""
+
+
+def _fast_object(obj: dict[Any, Any], depth: int) -> dict[Any, Any]:
+    keys = _KEYS
+    new = {keys[k]: v for k, v in obj.items()}
+    if len(new) != len(obj) or "" in new or depth > _FAST_DEPTH:
+        raise _Slow
+    _fast_children(new, depth)
+    return new
+
+
+def _fast_children(new: dict[Any, Any], depth: int) -> None:
+    leaves = _LEAVES
+    for key, value in new.items():
+        kind = type(value)
+        if kind in leaves:
+            continue
+        if kind is dict:
+            new[key] = _fast_object(value, depth + 1)
+        elif kind is list:
+            new[key] = _fast_list(value, depth + 1)
+        else:
+            raise _Slow
+
+
+def _fast_list(items: list[Any], depth: int) -> list[Any]:
+    if depth > _FAST_DEPTH:
+        raise _Slow
+    leaves = _LEAVES
+    new = list(items)
+    for index, value in enumerate(new):
+        kind = type(value)
+        if kind in leaves:
+            continue
+        if kind is dict:
+            new[index] = _fast_object(value, depth + 1)
+        elif kind is list:
+            new[index] = _fast_list(value, depth + 1)
+        else:
+            raise _Slow
+    return new
+
+
+def _fast_message(obj: dict[Any, Any], root: bool) -> dict[Any, Any]:
+    """A message (or, at the root, possibly a batch envelope): integrations keep their keys."""
+    keys = _KEYS
+    leaves = _LEAVES
+    new = {keys[k]: v for k, v in obj.items()}
+    if len(new) != len(obj) or "" in new:
+        raise _Slow
+    for key, value in new.items():
+        kind = type(value)
+        if kind in leaves:
+            continue
+        if kind is dict:
+            if key == "integrations":
+                kept = dict(value)
+                _fast_children(kept, 2)
+                new[key] = kept
+            else:
+                new[key] = _fast_object(value, 2)
+        elif kind is list:
+            if root and key == "batch":
+                new[key] = _fast_batch(value)
+            else:
+                new[key] = _fast_list(value, 2)
+        else:
+            raise _Slow
+    return new
+
+
+def _fast_batch(items: list[Any]) -> list[Any]:
+    new = list(items)
+    for index, value in enumerate(new):
+        kind = type(value)
+        if kind is dict:
+            new[index] = _fast_message(value, False)
+        elif kind is list:
+            new[index] = _fast_list(value, 3)
+        elif kind not in _LEAVES:
+            raise _Slow
+    return new
+
+
+def _walk(value: Any) -> Normalized:
+    """The careful walk: any depth, any Mapping, collisions, empty keys, self-references."""
     keys = _KEYS
     leaves = _LEAVES
     containers = _CONTAINERS

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -81,9 +80,11 @@ def parse(data: object, *, limit: int = MAX_MESSAGE_BYTES, what: str = "message"
 
 
 # orjson reads integers beyond 64 bits as floats, losing digits; the standard library keeps
-# them exact. Only bodies with a run of 19+ digits (rare: a few ids) take the slow road.
-_LONG_INTEGER_BYTES = re.compile(rb"[0-9]{19}")
-_LONG_INTEGER_TEXT = re.compile(r"[0-9]{19}")
+# them exact. Only bodies with a run of 19+ digits (rare: a few ids) take the slow road. The run
+# is found by mapping every digit to "1" and everything else to "0" (C speed; a regular
+# expression costs five times the parse itself).
+_DIGIT_MAP = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256))
+_LONG_RUN = b"1" * 19
 
 
 def _loads(raw: bytes | str) -> Any:
@@ -91,11 +92,8 @@ def _loads(raw: bytes | str) -> Any:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         return _decode_error(raw, error)
-    if isinstance(raw, bytes):
-        has_long_integer = _LONG_INTEGER_BYTES.search(raw) is not None
-    else:
-        has_long_integer = _LONG_INTEGER_TEXT.search(raw) is not None
-    if has_long_integer:
+    encoded = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    if _LONG_RUN in encoded.translate(_DIGIT_MAP):
         # Valid JSON for orjson, so valid for json too (same grammar, same UTF-8 rule); only
         # a nesting deeper than the interpreter's stack keeps orjson's reading.
         with contextlib.suppress(RecursionError):

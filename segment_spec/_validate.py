@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+from ._generate import generate_ok
 from ._issue import Issue, Severity, dotted
 from ._timestamps import is_timestamp
 
@@ -549,4 +550,5 @@ def compile_schema(uri: str, lookup: Lookup) -> Compiled:
 
     ``lookup`` maps a document URI to its schema and must never touch the network.
     """
-    return _Compiler(lookup).ref(uri, uri)
+    compiled = _Compiler(lookup).ref(uri, uri)
+    return Compiled(generate_ok(uri, lookup), compiled.issues)

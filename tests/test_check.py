@@ -438,3 +438,39 @@ class TestViews:
             Group,
             Alias,
         }
+
+
+class TestTimestampFastPath:
+    """The fromisoformat fast path reads exactly what the grammar reads."""
+
+    @staticmethod
+    def _both(text: str) -> tuple[object, object]:
+        from segment_spec import _timestamps
+
+        _timestamps._RECENT.clear()
+        return _timestamps._parse_cached(text), _timestamps._parse_text(text)
+
+    def test_agrees_with_the_grammar_on_generated_shapes(self) -> None:
+        from hypothesis import given, settings
+        from hypothesis import strategies as st
+
+        digits = st.text(alphabet="0123456789", min_size=1, max_size=10)
+        tails = st.sampled_from(["", "Z", "z", "+05:30", "-0800", "+05", "+5:30", "T", "X", " "])
+        seps = st.sampled_from([".", ",", ":", ""])
+
+        @settings(max_examples=800, deadline=None)
+        @given(st.datetimes(), seps, digits, tails, st.sampled_from(["T", " ", "t"]))
+        def agree(moment: datetime, sep: str, fraction: str, tail: str, tee: str) -> None:
+            text = moment.strftime(f"%Y-%m-%d{tee}%H:%M:%S") + sep + fraction + tail
+            fast, slow = self._both(text)
+            assert fast == slow, text
+            if fast is not None and slow is not None:
+                assert fast.utcoffset() == slow.utcoffset()  # type: ignore[attr-defined]
+
+        agree()
+
+    @pytest.mark.parametrize(
+        "text", ["20210101T12:30:00Z", "2021-01-01T12", "2021-W01-1T12:30:00Z", "2021-01-01T1230Z"]
+    )
+    def test_refuses_what_only_fromisoformat_reads(self, text: str) -> None:
+        assert self._both(text) == (None, None)
