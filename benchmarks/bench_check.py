@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Benchmark segment_spec.check against the JSON floor and the naive baseline.
+
+Runs, side by side in one process, on the messages in ../shared/bench (camel and snake forms,
+valid and invalid):
+
+* floor: orjson.loads of the same bytes (the fastest parser the package uses);
+* naive: json.loads + humps.decamelize + jsonschema.Draft202012Validator (format checking on)
+  against the project's own schema for the call;
+* segment_spec.check(raw_bytes) and segment_spec.check(parsed_dict);
+* check_batch on a 2,500-message batch, with peak memory (tracemalloc).
+
+Prints messages per second and ratios; ``--json PATH`` writes them as JSON. A script, not a
+test: timings are never asserted in the test suite. Needs the ``bench`` extra
+(``pip install -e '.[bench]'``).
+
+    python benchmarks/bench_check.py [--bench-dir ../shared/bench] [--seconds 0.3] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import humps
+import jsonschema
+import orjson
+from referencing import Registry, Resource
+
+import segment_spec
+from segment_spec._schemas import BASE_URI, store
+from segment_spec._timestamps import is_timestamp
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def per_call(fn: Callable[[], object], seconds: float, repeats: int = 7) -> float:
+    """Best time of one call in seconds: the minimum over repeats of the mean of a timed loop."""
+    fn()
+    loops = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds / repeats:
+            break
+        loops *= 2
+    best = elapsed / loops
+    for _ in range(repeats - 1):
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        best = min(best, (time.perf_counter() - start) / loops)
+    return best
+
+
+def naive_validator(call: str) -> jsonschema.Draft202012Validator:
+    bundled = store()
+    registry: Registry[Any] = Registry().with_resources(
+        (BASE_URI + path, Resource.from_contents(bundled.by_path(path))) for path in bundled.paths
+    )
+    checker = jsonschema.FormatChecker()
+    checker.checks("segment-timestamp")(
+        lambda v: not isinstance(v, str | int | float) or isinstance(v, bool) or is_timestamp(v)
+    )
+    return jsonschema.Draft202012Validator(
+        bundled.by_path(f"{call}.json"), registry=registry, format_checker=checker
+    )
+
+
+def bench_messages(folder: Path, seconds: float) -> list[dict[str, Any]]:
+    rows = []
+    validators: dict[str, jsonschema.Draft202012Validator] = {}
+    for path in sorted(folder.glob("*.json")):
+        raw = orjson.dumps(orjson.loads(path.read_bytes()))  # compact, as sent on the wire
+        parsed = orjson.loads(raw)
+        call = parsed["type"]
+        naive = validators.setdefault(call, naive_validator(call))
+
+        def naive_check(raw: bytes = raw, naive: Any = naive) -> bool:
+            return bool(naive.is_valid(humps.decamelize(json.loads(raw))))
+
+        floor = per_call(lambda raw=raw: orjson.loads(raw), seconds)
+        baseline = per_call(naive_check, seconds)
+        on_bytes = per_call(lambda raw=raw: segment_spec.check(raw), seconds)
+        on_dict = per_call(lambda parsed=parsed: segment_spec.check(parsed), seconds)
+        result = segment_spec.check(raw)
+        rows.append(
+            {
+                "message": path.name,
+                "bytes": len(raw),
+                "accepted": not isinstance(result, segment_spec.Rejection),
+                "floor_us": floor * 1e6,
+                "naive_us": baseline * 1e6,
+                "check_bytes_us": on_bytes * 1e6,
+                "check_dict_us": on_dict * 1e6,
+                "check_bytes_per_s": 1 / on_bytes,
+                "ratio_to_floor": on_bytes / floor,
+                "speedup_over_naive": baseline / on_bytes,
+            }
+        )
+    return rows
+
+
+def bench_batch(folder: Path) -> dict[str, Any]:
+    message = orjson.loads((folder / "track-order-completed.camel.json").read_bytes())
+    items = []
+    size = 0
+    while len(items) < 2500:
+        item = dict(message, messageId=f"m-{len(items)}")
+        encoded = orjson.dumps(item)
+        if size + len(encoded) + 40 > segment_spec.MAX_BATCH_BYTES:
+            break
+        items.append(item)
+        size += len(encoded) + 1
+    body = orjson.dumps({"batch": items, "writeKey": "w"})
+    many = orjson.dumps({"batch": [{"type": "track", "event": "E", "userId": "u"}] * 2500})
+    gc.collect()
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = segment_spec.check_batch(body)
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert not isinstance(result, segment_spec.Rejection)
+    start = time.perf_counter()
+    small = segment_spec.check_batch(many)
+    many_elapsed = time.perf_counter() - start
+    assert not isinstance(small, segment_spec.Rejection)
+    return {
+        "batch_bytes": len(body),
+        "batch_items": len(items),
+        "batch_seconds": elapsed,
+        "batch_messages_per_s": len(items) / elapsed,
+        "batch_peak_bytes": peak,
+        "batch_peak_over_body": peak / len(body),
+        "small_batch_items": 2500,
+        "small_batch_messages_per_s": 2500 / many_elapsed,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "bench")
+    parser.add_argument("--seconds", type=float, default=0.3, help="time per measurement")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if not args.bench_dir.is_dir():
+        print(f"no benchmark messages in {args.bench_dir}", file=sys.stderr)
+        return 2
+    rows = bench_messages(args.bench_dir, args.seconds)
+    batch = bench_batch(args.bench_dir)
+    machine = f"Python {platform.python_version()} on {platform.machine()}"
+    print(f"{machine}, orjson {orjson.__version__}")
+    columns = ("floor", "naive", "bytes", "dict", "msg/s", "x floor", "x naive")
+    widths = (7, 8, 7, 7, 9, 7, 7)
+    print(f"{'message':36} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print(
+            f"{row['message']:36} {row['floor_us']:6.2f}u {row['naive_us']:7.1f}u "
+            f"{row['check_bytes_us']:6.2f}u {row['check_dict_us']:6.2f}u "
+            f"{row['check_bytes_per_s']:9,.0f} {row['ratio_to_floor']:7.2f} "
+            f"{row['speedup_over_naive']:7.1f}"
+        )
+    valid = next(r for r in rows if r["message"] == "track-order-completed.camel.json")
+    invalid = next(r for r in rows if r["message"] == "track-invalid-no-ids.camel.json")
+    ratio = invalid["check_bytes_us"] / valid["check_bytes_us"]
+    print(f"rejection path / valid path (camel): {ratio:.2f}")
+    print(
+        f"batch: {batch['batch_items']} messages, {batch['batch_bytes']:,} bytes, "
+        f"{batch['batch_messages_per_s']:,.0f} msg/s, peak memory {batch['batch_peak_bytes']:,} "
+        f"bytes = {batch['batch_peak_over_body']:.2f} x body; 2,500 small items: "
+        f"{batch['small_batch_messages_per_s']:,.0f} msg/s"
+    )
+    if args.json:
+        args.json.write_text(json.dumps({"messages": rows, "batch": batch}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
