@@ -18,10 +18,12 @@ from typing import Any, BinaryIO
 import orjson
 
 from ._check import check, check_batch
+from ._conformance import add_conformance_arguments, run_conformance
 from ._issue import Issue, json_path
 from ._normalize import normalize
 from ._reply import Rejection
 from ._select import CALL_TYPES
+from ._send import add_send_arguments, run_send
 
 __all__ = ["main"]
 
@@ -210,6 +212,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     norm.add_argument("paths", nargs="+", metavar="PATH", help="a .json/.ndjson file or -")
     norm.add_argument("--pretty", action="store_true", help="indent the output")
+
+    send = commands.add_parser(
+        "send",
+        help="POST messages to a receiver the way Segment does, one per request",
+        description="POST each message with Segment's headers; exit 1 when any reply is not 2xx.",
+    )
+    add_send_arguments(send)
+    conformance = commands.add_parser(
+        "conformance",
+        help="grade a receiver against Segment's Direct destination contract",
+        description="Send probe messages and grade the replies; exit 0 only when all pass.",
+    )
+    add_conformance_arguments(conformance)
     return parser
 
 
@@ -221,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args, stdin)
+        if args.command == "send":
+            return run_send(args, stdin)
+        if args.command == "conformance":
+            return run_conformance(args)
         return _normalize(args, stdin)
     except UsageError as error:
         print(f"segment-spec: {error}", file=sys.stderr)
