@@ -12,7 +12,7 @@ from typing import Any
 from ._catalog import Event, event_validator, resolve_event
 from ._issue import Issue, Severity
 from ._message import Message, build_message, timestamp_warnings
-from ._normalize import normalize
+from ._normalize import normalize, normalize_message, snake_case
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
 from ._reply import Rejection, reject
 from ._select import (
@@ -168,10 +168,9 @@ def check(
     """
     allowed = supported_calls(supported)
     parsed = parse(data, limit=MAX_MESSAGE_BYTES)
-    if parsed.value is None:
-        assert parsed.issue is not None
-        return reject([parsed.issue])
-    normalized = normalize(parsed.value)
+    if isinstance(parsed, Issue):
+        return reject([parsed])
+    normalized = normalize(parsed)
     return _check_normalized(normalized.value, list(normalized.issues), strict, allowed)
 
 
@@ -221,21 +220,22 @@ def check_batch(
     The envelope's ``context`` and ``integrations`` are merged into every item (the item's own
     keys win). One bad item never costs the others: each gets its own result. The envelope
     itself is rejected (400) when it is not JSON, not an object, over 500 KiB, has no ``batch``
-    array, or has more than 2,500 items.
+    array, or has more than 2,500 items. Each item over 32 KiB is rejected alone.
+
+    Bytes and text are parsed with a low-memory parser, and each item is normalized and checked
+    in turn while the parsed original is let go: the peak stays within a few times the body.
     """
     allowed = supported_calls(supported)
-    parsed = parse(data, limit=MAX_BATCH_BYTES, what="batch")
-    if parsed.value is None:
-        assert parsed.issue is not None
-        return reject([parsed.issue])
-    normalized = normalize(parsed.value)
-    envelope = normalized.value
-    items = envelope.get("batch")
+    parsed = parse(data, limit=MAX_BATCH_BYTES, what="batch", low_memory=True)
+    if isinstance(parsed, Issue):
+        return reject([parsed])
+    # Parsed here from bytes or text, the items are ours to drop once checked.
+    owned = not isinstance(data, Mapping)
+    envelope, items, envelope_issues = _envelope(parsed)
     if isinstance(items, list) and len(items) > MAX_BATCH_ITEMS:
         text = f"batch has {len(items):,} items; Segment's limit is {MAX_BATCH_ITEMS:,}"
         return reject([Issue(("batch",), "too-large", text)])
     validator = batch_validator()
-    envelope_issues = [i for i in normalized.issues if i.path[:1] != ("batch",)]
     if not validator.ok(envelope):
         validator.issues(envelope, (), envelope_issues)
     if strict:
@@ -245,15 +245,15 @@ def check_batch(
     assert isinstance(items, list)
     shared_context = envelope.get("context")
     shared_integrations = envelope.get("integrations")
-    results = tuple(
-        _check_item(
-            index, item, normalized.issues, shared_context, shared_integrations, strict, allowed
-        )
-        for index, item in enumerate(items)
-    )
+    results = []
+    for index in range(len(items)):
+        item = items[index]
+        if owned:
+            items[index] = None
+        results.append(_check_item(item, shared_context, shared_integrations, strict, allowed))
     write_key = envelope.get("write_key")
     return Batch(
-        results=results,
+        results=tuple(results),
         context=shared_context if isinstance(shared_context, Mapping) else {},
         integrations=shared_integrations if isinstance(shared_integrations, Mapping) else {},
         write_key=write_key if isinstance(write_key, str) else None,
@@ -261,10 +261,22 @@ def check_batch(
     )
 
 
+def _envelope(parsed: Mapping[str, Any]) -> tuple[dict[str, Any], Any, list[Issue]]:
+    """Normalize the envelope but not its items; return it, its items and the issues."""
+    names = [key for key in parsed if isinstance(key, str) and snake_case(key) == "batch"]
+    if len(names) != 1:
+        # No batch key, or two that collide: normalize it all, and report it all.
+        whole = normalize(parsed)
+        issues = [i for i in whole.issues if i.path[:1] != ("batch",)]
+        return whole.value, whole.value.get("batch"), issues
+    (name,) = names
+    shell = normalize({key: value for key, value in parsed.items() if key != name})
+    items = parsed[name]
+    return {**shell.value, "batch": items}, items, list(shell.issues)
+
+
 def _check_item(
-    index: int,
     item: Any,
-    all_issues: tuple[Issue, ...],
     shared_context: Any,
     shared_integrations: Any,
     strict: bool,
@@ -275,19 +287,12 @@ def _check_item(
         text = f"the message is {size:,} bytes; Segment's limit is {MAX_MESSAGE_BYTES:,} bytes"
         return reject([Issue((), "too-large", text)])
     parsed = parse(item)
-    if parsed.value is None:
-        assert parsed.issue is not None
-        return reject([parsed.issue])
-    message = dict(parsed.value)
+    if isinstance(parsed, Issue):
+        return reject([parsed])
+    normalized = normalize_message(parsed)
+    message = normalized.value
     for name, shared in (("context", shared_context), ("integrations", shared_integrations)):
         own = message.get(name)
         if isinstance(shared, Mapping) and shared and (own is None or isinstance(own, Mapping)):
             message[name] = {**shared, **(own or {})}
-    # Issues the normalizer found inside this item, with paths relative to the item.
-    prefix = ("batch", index)
-    issues = [
-        Issue(i.path[2:], i.keyword, i.message, i.severity)
-        for i in all_issues
-        if i.path[:2] == prefix
-    ]
-    return _check_normalized(message, issues, strict, allowed)
+    return _check_normalized(message, list(normalized.issues), strict, allowed)

@@ -171,43 +171,24 @@ class _Slow(Exception):
 
 def _fast_object(obj: dict[Any, Any], depth: int) -> dict[Any, Any]:
     keys = _KEYS
-    new = {keys[k]: v for k, v in obj.items()}
-    if len(new) != len(obj) or "" in new or depth > _FAST_DEPTH:
+    leaves = _LEAVES
+    new = {keys[k]: v if type(v) in leaves else _fast_value(v, depth) for k, v in obj.items()}
+    if len(new) != len(obj) or "" in new:
         raise _Slow
-    _fast_children(new, depth)
     return new
 
 
-def _fast_children(new: dict[Any, Any], depth: int) -> None:
-    leaves = _LEAVES
-    for key, value in new.items():
-        kind = type(value)
-        if kind in leaves:
-            continue
-        if kind is dict:
-            new[key] = _fast_object(value, depth + 1)
-        elif kind is list:
-            new[key] = _fast_list(value, depth + 1)
-        else:
-            raise _Slow
-
-
-def _fast_list(items: list[Any], depth: int) -> list[Any]:
+def _fast_value(value: Any, depth: int) -> Any:
+    """A container below a message: a dict or a list, else the careful walk takes over."""
     if depth > _FAST_DEPTH:
         raise _Slow
-    leaves = _LEAVES
-    new = list(items)
-    for index, value in enumerate(new):
-        kind = type(value)
-        if kind in leaves:
-            continue
-        if kind is dict:
-            new[index] = _fast_object(value, depth + 1)
-        elif kind is list:
-            new[index] = _fast_list(value, depth + 1)
-        else:
-            raise _Slow
-    return new
+    kind = type(value)
+    if kind is dict:
+        return _fast_object(value, depth + 1)
+    if kind is list:
+        leaves = _LEAVES
+        return [v if type(v) in leaves else _fast_value(v, depth + 1) for v in value]
+    raise _Slow
 
 
 def _fast_message(obj: dict[Any, Any], root: bool) -> dict[Any, Any]:
@@ -221,20 +202,12 @@ def _fast_message(obj: dict[Any, Any], root: bool) -> dict[Any, Any]:
         kind = type(value)
         if kind in leaves:
             continue
-        if kind is dict:
-            if key == "integrations":
-                kept = dict(value)
-                _fast_children(kept, 2)
-                new[key] = kept
-            else:
-                new[key] = _fast_object(value, 2)
-        elif kind is list:
-            if root and key == "batch":
-                new[key] = _fast_batch(value)
-            else:
-                new[key] = _fast_list(value, 2)
+        if kind is dict and key == "integrations":
+            new[key] = {k: v if type(v) in leaves else _fast_value(v, 2) for k, v in value.items()}
+        elif kind is list and root and key == "batch":
+            new[key] = _fast_batch(value)
         else:
-            raise _Slow
+            new[key] = _fast_value(value, 1)
     return new
 
 
@@ -244,14 +217,23 @@ def _fast_batch(items: list[Any]) -> list[Any]:
         kind = type(value)
         if kind is dict:
             new[index] = _fast_message(value, False)
-        elif kind is list:
-            new[index] = _fast_list(value, 3)
         elif kind not in _LEAVES:
-            raise _Slow
+            new[index] = _fast_value(value, 2)
     return new
 
 
-def _walk(value: Any) -> Normalized:
+def normalize_message(value: Any) -> Normalized:
+    """Like :func:`normalize`, for one message of a batch: its ``integrations`` keep their
+    keys, and a ``batch`` key in it is an ordinary key."""
+    if type(value) is dict:
+        try:
+            return Normalized(_fast_message(value, False), ())
+        except _Slow:
+            pass
+    return _walk(value, _MESSAGE)
+
+
+def _walk(value: Any, role: int = _ROOT) -> Normalized:
     """The careful walk: any depth, any Mapping, collisions, empty keys, self-references."""
     keys = _KEYS
     leaves = _LEAVES
@@ -261,7 +243,7 @@ def _walk(value: Any) -> Normalized:
     # Output containers of the input containers being walked, by id: a value that contains
     # itself is pointed at its output instead of being walked forever.
     open_: dict[int, Any] = {}
-    stack: list[_Frame | int] = [(value, top, 0, _ROOT, None)]
+    stack: list[_Frame | int] = [(value, top, 0, role, None)]
     while stack:
         frame = stack.pop()
         if isinstance(frame, int):  # every child of that container is done

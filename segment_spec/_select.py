@@ -47,7 +47,9 @@ def select_call(message: Mapping[str, Any], supported: frozenset[str] | None) ->
     accepted with a ``type-case`` warning.
     """
     kind = message.get("type")
-    if isinstance(kind, str) and kind in _CALLS:
+    if type(kind) is str and kind in _CALLS:
+        if supported is None or kind in supported:
+            return _CLEAN[kind]
         call = kind
         warning = None
     elif kind is None or (isinstance(kind, str) and not kind.strip()):
@@ -66,6 +68,10 @@ def select_call(message: Mapping[str, Any], supported: frozenset[str] | None) ->
         text = f"this destination does not support {call} calls"
         return Selection(None, Issue(("type",), "unsupported-type", text))
     return Selection(call, None, warning)
+
+
+# The common outcome, made once: a lowercase call type the receiver supports.
+_CLEAN = {call: Selection(call) for call in CALL_TYPES}
 
 
 def supported_calls(supported: Iterable[str] | None) -> frozenset[str] | None:
