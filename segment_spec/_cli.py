@@ -10,159 +10,45 @@ arguments, a file that cannot be read).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, BinaryIO
+from collections.abc import Sequence
+from typing import BinaryIO
 
 import orjson
 
-from ._check import check, check_batch
 from ._conformance import add_conformance_arguments, run_conformance
-from ._issue import Issue, json_path
+from ._files import UsageError, read_input, records, validate_files
 from ._normalize import normalize
-from ._reply import Rejection
 from ._select import CALL_TYPES
 from ._send import add_send_arguments, run_send
 
 __all__ = ["main"]
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One JSON text to check: where it came from and its bytes."""
-
-    source: str
-    line: int
-    raw: bytes
-
-
-class UsageError(Exception):
-    """A problem with the command line or an unreadable file (exit status 2)."""
-
-
-def _read(path: str, stdin: BinaryIO) -> bytes:
-    if path == "-":
-        return stdin.read()
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
-
-
-def records(path: str, content: bytes) -> Iterator[Record]:
-    """Split a file into records: the whole file if it is one JSON value, else its lines."""
-    stripped = content.strip()
-    if not stripped:
-        return
-    if b"\n" not in stripped:
-        yield Record(path, 1, stripped)
-        return
-    try:
-        orjson.loads(stripped)
-    except orjson.JSONDecodeError:
-        pass
-    else:
-        yield Record(path, 1, stripped)
-        return
-    for number, line in enumerate(content.splitlines(), 1):
-        if line.strip():
-            yield Record(path, number, line)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A rejected message: where it is and why."""
-
-    record: Record
-    prefix: tuple[str | int, ...]
-    rejection: Rejection
-
-    def first(self) -> Issue:
-        return self.rejection.issues[0]
-
-    def as_text(self) -> str:
-        issue = self.first()
-        where = json_path((*self.prefix, *issue.path))
-        return (
-            f"{self.record.source}:{self.record.line}: {where}: "
-            f"{self.rejection.status} {self.rejection.body['message']}"
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "file": self.record.source,
-            "line": self.record.line,
-            "json_path": json_path((*self.prefix, *self.first().path)),
-            "status": self.rejection.status,
-            "message": self.rejection.body["message"],
-            "issues": [
-                {
-                    "json_path": json_path((*self.prefix, *issue.path)),
-                    "keyword": issue.keyword,
-                    "severity": issue.severity.value,
-                    "message": issue.message,
-                }
-                for issue in self.rejection.issues
-            ],
-        }
-
-
-def _is_batch(raw: bytes) -> bool:
-    # Cheap test first; only envelopes that mention "batch" are parsed twice.
-    if b'"batch"' not in raw:
-        return False
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return False
-    return isinstance(value, dict) and isinstance(value.get("batch"), list)
-
-
-def check_record(
-    record: Record, strict: bool, supported: frozenset[str] | None
-) -> tuple[int, list[Finding]]:
-    """Check one record; return how many messages it held and the rejected ones."""
-    if _is_batch(record.raw):
-        result = check_batch(record.raw, strict=strict, supported=supported)
-        if isinstance(result, Rejection):
-            return 1, [Finding(record, (), result)]
-        findings = [
-            Finding(record, ("batch", index), rejection) for index, rejection in result.rejections
-        ]
-        return len(result.results), findings
-    single = check(record.raw, strict=strict, supported=supported)
-    if isinstance(single, Rejection):
-        return 1, [Finding(record, (), single)]
-    return 1, []
-
-
 def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
     supported = frozenset(args.supported) if args.supported else None
-    total = 0
-    rejected = 0
-    out = sys.stdout
-    for path in args.paths:
-        content = _read(path, stdin)
-        source = "<stdin>" if path == "-" else path
-        for record in records(source, content):
-            count, findings = check_record(record, args.strict, supported)
-            total += count
-            rejected += len(findings)
-            for finding in findings:
-                if args.json:
-                    out.write(orjson.dumps(finding.as_json()).decode() + "\n")
-                else:
-                    out.write(finding.as_text() + "\n")
-    print(f"{total} message(s) checked, {rejected} rejected", file=sys.stderr)
-    return 1 if rejected else 0
+    sources = [("<stdin>" if path == "-" else path, read_input(path, stdin)) for path in args.paths]
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    summary = validate_files(
+        sources,
+        strict=args.strict,
+        supported=supported,
+        jobs=jobs,
+        as_json=args.json,
+        out=sys.stdout,
+        progress=sys.stderr if sys.stderr.isatty() else None,
+    )
+    print(summary.text(), file=sys.stderr)
+    return 1 if summary.rejected else 0
 
 
 def _normalize(args: argparse.Namespace, stdin: BinaryIO) -> int:
     failed = False
     for path in args.paths:
-        content = _read(path, stdin)
+        content = read_input(path, stdin)
         source = "<stdin>" if path == "-" else path
         for record in records(source, content):
             try:
@@ -195,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print JSON lines instead of text")
     validate.add_argument(
         "--strict", action="store_true", help="reject messages that only have warnings"
+    )
+    validate.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes for large inputs (default: all cores; 1 to stay in one process)",
     )
     validate.add_argument(
         "--supported",
