@@ -154,11 +154,38 @@ def bench_batch(folder: Path) -> dict[str, Any]:
     }
 
 
+def bench_stages(folder: Path, seconds: float) -> dict[str, float]:
+    """Microseconds per stage of check() on the valid camelCase Order Completed message."""
+    from segment_spec._catalog import event_validator, resolve_event
+    from segment_spec._message import build_message
+    from segment_spec._normalize import normalize
+    from segment_spec._parse import parse
+    from segment_spec._select import call_validator
+
+    raw = orjson.dumps(orjson.loads((folder / "track-order-completed.camel.json").read_bytes()))
+    message = normalize(orjson.loads(raw)).value
+    event, _ = resolve_event(message["event"])
+    assert event is not None
+    track = call_validator("track")
+    properties = event_validator(event)
+    stages = {
+        "orjson.loads": lambda: orjson.loads(raw),
+        "parse (loads, size and long-integer checks)": lambda: parse(raw),
+        "normalize (snake_case keys, new dicts)": lambda: normalize(message),
+        "validate track schema (generated check)": lambda: track.ok(message),
+        "validate Order Completed properties": lambda: properties.ok(message["properties"]),
+        "build the typed message": lambda: build_message("track", message, [], event),
+        "check(raw_bytes), all of it": lambda: segment_spec.check(raw),
+    }
+    return {name: per_call(fn, seconds) * 1e6 for name, fn in stages.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "bench")
     parser.add_argument("--seconds", type=float, default=0.3, help="time per measurement")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--stages", action="store_true", help="also time each stage of check")
     args = parser.parse_args(argv)
     if not args.bench_dir.is_dir():
         print(f"no benchmark messages in {args.bench_dir}", file=sys.stderr)
@@ -187,8 +214,13 @@ def main(argv: list[str] | None = None) -> int:
         f"bytes = {batch['batch_peak_over_body']:.2f} x body; 2,500 small items: "
         f"{batch['small_batch_messages_per_s']:,.0f} msg/s"
     )
+    figures: dict[str, Any] = {"messages": rows, "batch": batch}
+    if args.stages:
+        figures["stages_us"] = bench_stages(args.bench_dir, args.seconds)
+        for name, micros in figures["stages_us"].items():
+            print(f"  {name:48} {micros:6.2f} us")
     if args.json:
-        args.json.write_text(json.dumps({"messages": rows, "batch": batch}, indent=2))
+        args.json.write_text(json.dumps(figures, indent=2))
     return 0
 
 

@@ -170,9 +170,19 @@ class _Slow(Exception):
 
 
 def _fast_object(obj: dict[Any, Any], depth: int) -> dict[Any, Any]:
+    if depth > _FAST_DEPTH:
+        raise _Slow
     keys = _KEYS
     leaves = _LEAVES
-    new = {keys[k]: v if type(v) in leaves else _fast_value(v, depth) for k, v in obj.items()}
+    depth += 1
+    new = {
+        keys[k]: v
+        if type(v) in leaves
+        else _fast_object(v, depth)
+        if type(v) is dict
+        else _fast_value(v, depth)
+        for k, v in obj.items()
+    }
     if len(new) != len(obj) or "" in new:
         raise _Slow
     return new
@@ -184,7 +194,7 @@ def _fast_value(value: Any, depth: int) -> Any:
         raise _Slow
     kind = type(value)
     if kind is dict:
-        return _fast_object(value, depth + 1)
+        return _fast_object(value, depth)
     if kind is list:
         leaves = _LEAVES
         return [v if type(v) in leaves else _fast_value(v, depth + 1) for v in value]
@@ -195,20 +205,28 @@ def _fast_message(obj: dict[Any, Any], root: bool) -> dict[Any, Any]:
     """A message (or, at the root, possibly a batch envelope): integrations keep their keys."""
     keys = _KEYS
     leaves = _LEAVES
-    new = {keys[k]: v for k, v in obj.items()}
+    # The key is computed before the value in a dict display, so the value can depend on it.
+    new = {
+        (name := keys[k]): v if type(v) in leaves else _fast_member(name, v, root)
+        for k, v in obj.items()
+    }
     if len(new) != len(obj) or "" in new:
         raise _Slow
-    for key, value in new.items():
-        kind = type(value)
-        if kind in leaves:
-            continue
-        if kind is dict and key == "integrations":
-            new[key] = {k: v if type(v) in leaves else _fast_value(v, 2) for k, v in value.items()}
-        elif kind is list and root and key == "batch":
-            new[key] = _fast_batch(value)
-        else:
-            new[key] = _fast_value(value, 1)
     return new
+
+
+def _fast_member(name: Any, value: Any, root: bool) -> Any:
+    """A container at the top of a message: integrations keep their keys, a batch at the root
+    holds messages, anything else is an ordinary value."""
+    kind = type(value)
+    if kind is dict:
+        if name == "integrations":
+            leaves = _LEAVES
+            return {k: v if type(v) in leaves else _fast_value(v, 2) for k, v in value.items()}
+        return _fast_object(value, 1)
+    if kind is list and root and name == "batch":
+        return _fast_batch(value)
+    return _fast_value(value, 1)
 
 
 def _fast_batch(items: list[Any]) -> list[Any]:
