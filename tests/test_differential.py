@@ -1,7 +1,8 @@
 """The fast engine agrees with the reference jsonschema validator.
 
-``Compiled.ok`` (nothing to report) must equal ``jsonschema``'s ``is_valid`` on the same
-normalized message, for every call schema, over the real corpus and generated messages.
+``Compiled.ok`` (the generated check: nothing to report) must equal ``jsonschema``'s
+``is_valid`` on the same normalized message, and the closures' report must be empty exactly
+then, for every call schema, over the real corpus and generated messages.
 """
 
 from __future__ import annotations
@@ -23,9 +24,15 @@ def _agree(message: Any) -> None:
     call = message.get("type")
     if call not in CALL_TYPES:
         return
-    fast = call_validator(call).ok(message)
+    compiled = call_validator(call)
+    fast = compiled.ok(message)
     slow = validator(f"{call}.json").is_valid(message)
     assert fast == slow, (fast, slow, message)
+    # The generated yes/no check and the closures that build the issues agree too: a message
+    # has something to report exactly when the report is not empty.
+    found: list[Any] = []
+    compiled.issues(message, (), found)
+    assert fast == (not found), (found, message)
 
 
 def _messages(path: Path) -> list[Any]:
@@ -116,3 +123,26 @@ _objects = st.one_of(
 )
 def test_agree_on_generated_messages(message: dict[str, Any]) -> None:
     _agree(message)
+
+
+def test_event_schemas_agree_on_the_real_corpus() -> None:
+    from segment_spec._catalog import event_validator, resolve_event
+
+    checked = 0
+    for path in sorted(shared_path("corpus", "real").glob("*.ndjson")):
+        for message in _messages(path):
+            name = message.get("event")
+            properties = message.get("properties")
+            if not isinstance(name, str) or not isinstance(properties, dict):
+                continue
+            event, _ = resolve_event(name)
+            if event is None:
+                continue
+            compiled = event_validator(event)
+            fast = compiled.ok(properties)
+            assert fast == validator(event.schema_path).is_valid(properties), properties
+            found: list[Any] = []
+            compiled.issues(properties, (), found)
+            assert fast == (not found), (found, properties)
+            checked += 1
+    assert checked > 1000
