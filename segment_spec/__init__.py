@@ -20,6 +20,7 @@ from ._message import Alias, Group, Identify, Message, Page, Screen, Track
 from ._normalize import Normalized, normalize
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES
 from ._reply import Rejection
+from ._sample import sample
 from ._select import CALL_TYPES
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "iter_issues",
     "keys_match",
     "normalize",
+    "sample",
     "schema",
     "validate",
 ]
