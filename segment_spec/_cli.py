@@ -1,7 +1,9 @@
-"""The ``segment-spec`` command: validate and normalize files of Segment messages.
+"""The ``segment-spec`` command: validate, normalize, sample, send and conformance.
 
-Files hold one JSON message, one batch envelope (``{"batch": [...]}``), or NDJSON (one of those
-per line). ``-`` reads standard input.
+``validate`` and ``normalize`` read files that hold one JSON message, one batch envelope
+(``{"batch": [...]}``), or NDJSON (one of those per line); ``-`` reads standard input.
+``sample NAME`` prints an example message; ``send`` and ``conformance`` play Segment against a
+receiver (see docs/testing-your-destination.md).
 
 Exit status: 0 when every message is valid, 1 when any is rejected, 2 on a usage error (bad
 arguments, a file that cannot be read).
@@ -17,9 +19,11 @@ from typing import BinaryIO
 
 import orjson
 
+from ._catalog import UnknownSchemaName
 from ._conformance import add_conformance_arguments, run_conformance
 from ._files import UsageError, read_input, records, validate_files
 from ._normalize import normalize
+from ._sample import sample
 from ._select import CALL_TYPES
 from ._send import add_send_arguments, run_send
 
@@ -65,6 +69,16 @@ def _normalize(args: argparse.Namespace, stdin: BinaryIO) -> int:
     return 1 if failed else 0
 
 
+def _sample(args: argparse.Namespace) -> int:
+    try:
+        message = sample(args.name)
+    except UnknownSchemaName as error:
+        raise UsageError(str(error)) from None
+    option = orjson.OPT_INDENT_2 if args.pretty else 0
+    sys.stdout.write(orjson.dumps(message, option=option).decode() + "\n")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="segment-spec",
@@ -105,6 +119,16 @@ def _parser() -> argparse.ArgumentParser:
     norm.add_argument("paths", nargs="+", metavar="PATH", help="a .json/.ndjson file or -")
     norm.add_argument("--pretty", action="store_true", help="indent the output")
 
+    sample_command = commands.add_parser(
+        "sample",
+        help="print a realistic example message of a call type or a semantic event",
+        description="Print a deterministic example message, as Segment's test calls gave.",
+    )
+    sample_command.add_argument(
+        "name", metavar="NAME", help='a call type ("track") or an event ("Order Completed")'
+    )
+    sample_command.add_argument("--pretty", action="store_true", help="indent the output")
+
     send = commands.add_parser(
         "send",
         help="POST messages to a receiver the way Segment does, one per request",
@@ -128,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args, stdin)
+        if args.command == "sample":
+            return _sample(args)
         if args.command == "send":
             return run_send(args, stdin)
         if args.command == "conformance":
