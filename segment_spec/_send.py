@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from ._files import UsageError, read_input
+
 __all__ = [
     "SEGMENT_HEADERS",
     "Client",
@@ -409,8 +411,8 @@ def run_send(args: argparse.Namespace, stdin: BinaryIO, out: TextIO | None = Non
         return 2
     try:
         endpoint = endpoint_from_args(args)
-        content = _read(args.file[0] if args.file else "-", stdin)
-    except EndpointError as error:
+        content = read_input(args.file[0] if args.file else "-", stdin)
+    except (EndpointError, UsageError) as error:
         print(f"segment-spec: {error}", file=sys.stderr)
         return 2
     bodies = list(messages(content))
@@ -464,13 +466,3 @@ def _report(total: int, results: queue.SimpleQueue[_Outcome], out: TextIO) -> tu
                 print(f"segment-spec: message {done.index}: {done.error}", file=sys.stderr)
                 status = 2
     return status, answered, rejected
-
-
-def _read(path: str, stdin: BinaryIO) -> bytes:
-    if path == "-":
-        return stdin.read()
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as error:
-        raise EndpointError(f"cannot read {path}: {error.strerror or error}") from None
