@@ -49,6 +49,7 @@ from ._parse import MAX_MESSAGE_BYTES
 from ._schemas import BASE_URI, store
 from ._select import CALL_TYPES
 from ._timestamps import TIMESTAMP_FIELDS
+from ._validate import SchemaError
 
 __all__ = ["RULES", "Invalid", "Wire", "events", "invalid_messages", "messages"]
 
@@ -411,16 +412,16 @@ class _FromSchema:
         keywords = {k for k in node if not k.startswith("x-")} - _SCHEMA_NOTES
         if "$ref" in node:
             if keywords != {"$ref"}:
-                raise NotImplementedError(f"$ref beside other keywords at {base}")
+                raise SchemaError(f"$ref beside other keywords at {base}")
             return self.ref(base, node["$ref"], name)
         if "anyOf" in node:
             if keywords != {"anyOf"}:
-                raise NotImplementedError(f"anyOf beside other keywords at {base}")
+                raise SchemaError(f"anyOf beside other keywords at {base}")
             return st.one_of([self.of(branch, base, name, required) for branch in node["anyOf"]])
         unknown = keywords - {"type", "enum", "const", "format", "properties", "required"}
         unknown -= {"items", "additionalProperties"}
         if unknown:
-            raise NotImplementedError(f"cannot generate values for {sorted(unknown)} at {base}")
+            raise SchemaError(f"cannot generate values for {sorted(unknown)} at {base}")
         if "const" in node:
             return st.just(node["const"])
         if "enum" in node:
