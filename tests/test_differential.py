@@ -146,3 +146,28 @@ def test_event_schemas_agree_on_the_real_corpus() -> None:
             assert fast == (not found), (found, properties)
             checked += 1
     assert checked > 1000
+
+
+def test_agree_on_the_spec_examples() -> None:
+    count = 0
+    for path in sorted(shared_path("corpus", "spec-examples").glob("*.json")):
+        value = orjson.loads(path.read_bytes())
+        if not isinstance(value, dict):
+            continue
+        items = value["batch"] if isinstance(value.get("batch"), list) else [value]
+        for item in items:
+            if isinstance(item, dict):
+                _agree(normalize(item).value)
+                count += 1
+    assert count >= 140
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_agree_on_the_testing_kit_messages(data: st.DataObject) -> None:
+    from segment_spec.testing import invalid_messages, messages
+
+    _agree(normalize(data.draw(messages())).value)
+    case = data.draw(invalid_messages())
+    if isinstance(case.message, dict):
+        _agree(normalize(case.message).value)
