@@ -138,12 +138,14 @@ def schema(name: str) -> dict[str, Any]:
     function's siblings or straight from the ``schemas/`` folder.
 
     Raises :class:`UnknownSchemaName` (a ``LookupError``) with the nearest names for anything
-    else.
+    else, and ``TypeError`` when ``name`` is not a string.
 
     >>> from segment_spec import schema
     >>> schema("Completed Order")["title"]
     'Order Completed'
     """
+    if not isinstance(name, str):
+        raise TypeError(f"a schema name is a string, not {type(name).__name__}")
     if name in _CALLS:
         return store().copy_of(f"{name}.json")
     event = _index().by_name.get(name)

@@ -240,3 +240,13 @@ class TestReservedFields:
         message = check({"type": "page", "userId": "u", "properties": {"url": 5}})
         assert not isinstance(message, Rejection)
         assert message.issues[0].path == ("properties", "url")
+
+
+@pytest.mark.parametrize("name", [5, None, b"track"])
+def test_names_must_be_strings(name: Any) -> None:
+    from segment_spec import sample
+
+    with pytest.raises(TypeError, match="a schema name is a string"):
+        schema(name)
+    with pytest.raises(TypeError, match="a schema name is a string"):
+        sample(name)
