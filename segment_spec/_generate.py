@@ -53,6 +53,17 @@ _EXACT: dict[str, tuple[type, ...]] = {
     "number": (int, float),
 }
 _TIME_FORMATS = frozenset({"segment-timestamp", "date-time"})
+# From this many checked properties on, an object's check looks up the keys present.
+_WIDE = 12
+
+
+class _Deferred:
+    """The name of a generated function, resolved once the module is compiled."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 class _Generator:
@@ -61,6 +72,7 @@ class _Generator:
         self._names: dict[str, str] = {}  # schema URI -> function name
         self._anonymous = 0
         self.lines: list[str] = []
+        self.predicates: list[str] = []
         self.constants: dict[str, Any] = {
             "NoneType": type(None),
             "is_timestamp": is_timestamp,
@@ -225,18 +237,39 @@ class _Generator:
             out.append(f"{inner}x = get({name!r})")
             absent = "x is None or (type(x) is str and (x == '' or x.isspace()))"
             out.append(f"{inner}if {absent}: return False")
-        for name, sub in props.items():
-            test = self.check(sub, base, "x")
-            if test == "True":
-                continue
-            out.append(f"{inner}x = get({name!r}, MISSING)")
-            out.append(f"{inner}if x is not MISSING and not ({test}): return False")
+        tests = {name: self.check(sub, base, "x") for name, sub in props.items()}
+        tests = {name: test for name, test in tests.items() if test != "True"}
+        unrolled = [
+            f"x = get({name!r}, MISSING)\nif x is not MISSING and not ({test}): return False"
+            for name, test in tests.items()
+        ]
+        if len(tests) >= _WIDE:
+            # A wide object (the reserved context, traits) usually carries a few of its many
+            # properties: look up the keys present instead of every property.
+            table = self.constant({name: self.predicate(test) for name, test in tests.items()})
+            out.append(f"{inner}if len({var}) * 3 < {len(tests)}:")
+            out.append(f"{inner}    for k, x in {var}.items():")
+            out.append(f"{inner}        t = {table}.get(k)")
+            out.append(f"{inner}        if t is not None and not t(x): return False")
+            out.append(f"{inner}else:")
+            body = inner + "    "
+        else:
+            body = inner
+        for statement in unrolled:
+            out.extend(body + line for line in statement.splitlines())
         if extra is not True:
             known = self.constant(frozenset(props))
             test = self.check(extra, base, "x")
             out.append(f"{inner}for k, x in {var}.items():")
             out.append(f"{inner}    if k not in {known} and not ({test}): return False")
         out.append(f"{pad}elif isinstance({var}, Mapping): return False")
+
+    def predicate(self, test: str) -> Callable[[Any], bool]:
+        """A function for a test expression on ``x`` (compiled with the generated module's
+        names, so it may call the other generated functions)."""
+        name = f"p{len(self.predicates)}"
+        self.predicates.append(f"def {name}(x):\n    return {test}\n")
+        return _Deferred(name)  # type: ignore[return-value]
 
     def array_statements(
         self, schema: Mapping[str, Any], base: str, var: str, out: list[str], pad: str
@@ -264,12 +297,18 @@ def generate_ok(uri: str, lookup: Lookup) -> Callable[[Any], bool]:
     """Generate and compile the yes/no check of the schema at ``uri``."""
     generator = _Generator(lookup)
     entry = generator.function_for_ref(uri, uri)
-    source = "\n".join(generator.lines)
+    source = "\n".join([*generator.lines, *generator.predicates])
     namespace: dict[str, Any] = {
         **generator.constants,
         "MISSING": object(),
         "Mapping": Mapping,
     }
     exec(compile(source, f"<segment_spec schema {uri}>", "exec"), namespace)
+    # Tables of predicates hold placeholders until the functions exist.
+    for value in generator.constants.values():
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, _Deferred):
+                    value[key] = namespace[item.name]
     function: Callable[[Any], bool] = namespace[entry]
     return function

@@ -158,6 +158,21 @@ def normalize(value: Any) -> Normalized:
 
 
 # --- the fast path -------------------------------------------------------------------------------
+# Its key conversions read a plain dict (_FAST_KEYS): the interpreter's specialised subscript
+# for exact dicts is faster than a dict subclass with __missing__. A key it has not seen raises
+# KeyError; the object's keys are then learnt and the object converted again (rare: the keys
+# of a receiver's traffic repeat).
+
+_FAST_KEYS: Final[dict[Hashable, Hashable]] = {}
+
+
+def _learn(obj: Mapping[Hashable, Any]) -> None:
+    if len(_FAST_KEYS) + len(obj) > _KEY_CACHE_SIZE:
+        _FAST_KEYS.clear()
+    for key in obj:
+        _FAST_KEYS[key] = _KEYS[key]
+
+
 # Plain dicts and lists of JSON leaves, no collision, no empty key, not too deep: what almost
 # every message is. Recursion is bounded by _FAST_DEPTH; anything else raises _Slow and the
 # careful walk starts over, so both paths give the same result.
@@ -169,20 +184,26 @@ class _Slow(Exception):
     """The fast path met something it leaves to the careful walk."""
 
 
-def _fast_object(obj: dict[Any, Any], depth: int) -> dict[Any, Any]:
+def _fast_object(obj: dict[Any, Any], depth: int, retried: bool = False) -> dict[Any, Any]:
     if depth > _FAST_DEPTH:
         raise _Slow
-    keys = _KEYS
+    keys = _FAST_KEYS
     leaves = _LEAVES
     depth += 1
-    new = {
-        keys[k]: v
-        if type(v) in leaves
-        else _fast_object(v, depth)
-        if type(v) is dict
-        else _fast_value(v, depth)
-        for k, v in obj.items()
-    }
+    try:
+        new = {
+            keys[k]: v
+            if type(v) in leaves
+            else _fast_object(v, depth)
+            if type(v) is dict
+            else _fast_value(v, depth)
+            for k, v in obj.items()
+        }
+    except KeyError:
+        if retried:  # the cache was cleared under us: more keys than it holds
+            raise _Slow from None
+        _learn(obj)
+        return _fast_object(obj, depth - 1, True)
     if len(new) != len(obj) or "" in new:
         raise _Slow
     return new
@@ -201,15 +222,21 @@ def _fast_value(value: Any, depth: int) -> Any:
     raise _Slow
 
 
-def _fast_message(obj: dict[Any, Any], root: bool) -> dict[Any, Any]:
+def _fast_message(obj: dict[Any, Any], root: bool, retried: bool = False) -> dict[Any, Any]:
     """A message (or, at the root, possibly a batch envelope): integrations keep their keys."""
-    keys = _KEYS
+    keys = _FAST_KEYS
     leaves = _LEAVES
     # The key is computed before the value in a dict display, so the value can depend on it.
-    new = {
-        (name := keys[k]): v if type(v) in leaves else _fast_member(name, v, root)
-        for k, v in obj.items()
-    }
+    try:
+        new = {
+            (name := keys[k]): v if type(v) in leaves else _fast_member(name, v, root)
+            for k, v in obj.items()
+        }
+    except KeyError:
+        if retried:
+            raise _Slow from None
+        _learn(obj)
+        return _fast_message(obj, root, True)
     if len(new) != len(obj) or "" in new:
         raise _Slow
     return new

@@ -642,3 +642,13 @@ def test_real_corpus() -> None:
     # one per key that keeps its name, the corpus holds 41 in 22 messages (firstName/lastName
     # beside first_name/last_name, orderId, userId, CUSTOM_KEY, "ome_ ga").
     assert (collisions, messages_with_collisions) == (41, 22)
+
+
+def test_more_distinct_keys_than_the_cache_holds() -> None:
+    # 40 objects of 400 fresh keys each: the key caches are cleared while the walk goes on.
+    value = {f"groupKey{g}": {f"someKey{g}x{k}": k for k in range(400)} for g in range(40)}
+    result = normalize(value)
+    assert result.issues == ()
+    assert len(result.value) == 40
+    assert result.value["group_key7"]["some_key7x399"] == 399
+    assert sum(len(inner) for inner in result.value.values()) == 16_000
