@@ -264,12 +264,12 @@ class _Generator:
             out.append(f"{inner}    if k not in {known} and not ({test}): return False")
         out.append(f"{pad}elif isinstance({var}, Mapping): return False")
 
-    def predicate(self, test: str) -> Callable[[Any], bool]:
+    def predicate(self, test: str) -> _Deferred:
         """A function for a test expression on ``x`` (compiled with the generated module's
         names, so it may call the other generated functions)."""
         name = f"p{len(self.predicates)}"
         self.predicates.append(f"def {name}(x):\n    return {test}\n")
-        return _Deferred(name)  # type: ignore[return-value]
+        return _Deferred(name)
 
     def array_statements(
         self, schema: Mapping[str, Any], base: str, var: str, out: list[str], pad: str

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 __all__ = ["TIMESTAMP_FIELDS", "is_timestamp", "parse_timestamp"]
 
@@ -82,12 +83,13 @@ _FAST_LENGTHS = frozenset({19, 20, 23, 24, 25, 26, 27, 29, 32})
 # Parsed texts, so that validation and the typed message read each timestamp once.
 _RECENT: dict[str, datetime | None] = {}
 _RECENT_SIZE = 4096
+_UNSEEN: Any = object()
 
 
 def _parse_cached(text: str) -> datetime | None:
-    found = _RECENT.get(text, _RECENT)
-    if found is not _RECENT:
-        return found  # type: ignore[return-value]
+    found: datetime | None = _RECENT.get(text, _UNSEEN)
+    if found is not _UNSEEN:
+        return found
     parsed: datetime | None = None
     if (
         len(text) in _FAST_LENGTHS
