@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from segment_spec._normalize import snake_case
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FACTS_PATH = SHARED / "spec" / "spec-facts.json"
@@ -50,16 +52,12 @@ Json = dict[str, Any]
 # Names
 # --------------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Z]+[a-z0-9]*|[a-z0-9]+")
-
 
 def snake(name: str) -> str:
-    """snake_case a key the way the validator's normalizer does for the names used here.
-
-    ``orderId`` -> ``order_id``, ``startupTime`` -> ``startup_time``, ``total billed`` ->
-    ``total_billed``; snake_case input is returned unchanged.
-    """
-    return "_".join(word.lower() for word in _WORD.findall(name))
+    """snake_case a key with the validator's own rule (go-snakecase), so schema names are the
+    names the normalizer produces: ``orderId`` -> ``order_id``, ``total billed`` ->
+    ``total_billed``."""
+    return snake_case(name)
 
 
 def slug(event_name: str) -> str:

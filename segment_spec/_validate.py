@@ -196,25 +196,24 @@ class _Compiler:
             self._cache[uri] = compiled
         return compiled
 
+    def _target(self, schema: Mapping[str, Any], base: str) -> Mapping[str, Any]:
+        """Follow ``$ref`` until the schema that declares a type (or has no ``$ref``)."""
+        while "$ref" in schema and "type" not in schema:
+            base, schema = self.resolve(base, schema["$ref"])
+            base = urldefrag(base)[0]
+        return schema
+
     def declared_types(self, schema: Mapping[str, Any] | bool, base: str) -> list[str]:
         """The JSON types a schema declares at its root (following ``$ref``), if any."""
         if not isinstance(schema, Mapping):
             return []
-        while "$ref" in schema and "type" not in schema:
-            base, schema = self.resolve(base, schema["$ref"])
-            base = urldefrag(base)[0]
-        types = schema.get("type", [])
+        types = self._target(schema, base).get("type", [])
         return [types] if isinstance(types, str) else list(types)
 
     def expectation(self, schema: Mapping[str, Any], base: str) -> str:
         """Describe in words what a property schema expects ("a non-empty string")."""
-        while "$ref" in schema and "type" not in schema:
-            base, schema = self.resolve(base, schema["$ref"])
-            base = urldefrag(base)[0]
-        types = schema.get("type")
-        if types is None:
-            return ""
-        names = [types] if isinstance(types, str) else [t for t in types if t != "null"]
+        schema = self._target(schema, base)
+        names = [t for t in self.declared_types(schema, base) if t != "null"]
         words = [_TYPE_NAMES[name] for name in names]
         if schema.get("pattern") == r"\S" and words and words[0] == "a string":
             words[0] = "a non-empty string"

@@ -33,6 +33,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from segment_spec._normalize import snake_case
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
 EVENTS = SCHEMAS / "events"
@@ -104,16 +106,8 @@ DELIBERATELY_REJECTED: dict[str, tuple[list[str | int], str]] = {}
 # Helpers
 # ------------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Z]+[a-z0-9]*|[a-z0-9]+")
-
-
-def snake(key: str) -> str:
-    """camelCase / spaced key -> snake_case, enough for the spec examples' keys.
-
-    The validator's normalizer (go-snakecase rule) does this for real; here ``orderId`` ->
-    ``order_id``, ``conversationId`` -> ``conversation_id``, ``total billed`` -> ``total_billed``.
-    """
-    return "_".join(word.lower() for word in _WORD.findall(key))
+# The validator's own go-snakecase rule, so the tests and the library cannot disagree.
+snake = snake_case
 
 
 def snake_keys(value: Any) -> Any:
