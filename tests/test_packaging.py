@@ -176,25 +176,21 @@ def test_installed_console_script(installed: Path) -> None:
     script = installed.parent / ("segment-spec.exe" if os.name == "nt" else "segment-spec")
     neutral = installed.parents[2]
     example = ROOT / "examples" / "messages"
-    done = subprocess.run(
-        [str(script), "validate", str(example / "identify.json")],
-        cwd=neutral,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def validate(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), "validate", str(example / name)],
+            cwd=neutral,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    done = validate("identify.json")
     assert done.returncode == 0, done.stderr
-    done = subprocess.run(
-        [str(script), "validate", str(example / "mixed.ndjson")],
-        cwd=neutral,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = validate("mixed.ndjson")
     assert done.returncode == 1, done.stderr
     assert len(done.stdout.splitlines()) == 3
 
