@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -9,7 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segment_spec import Rejection, check, check_batch
+from segment_spec._issue import Issue
 from segment_spec._message import Alias, Group, Identify, Page, Screen, Track
+from segment_spec._parse import parse
 
 MESSAGE_CLASSES = (Identify, Track, Page, Screen, Group, Alias)
 
@@ -155,3 +158,62 @@ def test_a_number_beyond_double_range_is_a_clear_400() -> None:
     assert reply.body == {
         "message": "the body is not valid JSON (a number is too large to represent)"
     }
+
+
+def _nested_body(depth: int, leaf: bytes) -> bytes:
+    return (
+        b'{"type":"track","event":"E","userId":"u","properties":{"deep":'
+        + b"[" * depth
+        + leaf
+        + b"]" * depth
+        + b"}}"
+    )
+
+
+def test_nesting_past_the_first_parsers_depth_is_read() -> None:
+    # msgspec stops near 1,000 levels; orjson (up to 1,024) reads what lies between.
+    depth = 1010
+    message = check(_nested_body(depth, b"12345"))
+    assert isinstance(message, Track)
+    value = message.properties["deep"]
+    for _ in range(depth - 1):
+        value = value[0]
+    assert value == [12345]
+
+
+def test_long_numbers_too_deep_to_read_exactly_are_a_clear_400() -> None:
+    # Only orjson reads this deep, and it would turn the integer into a float.
+    reply = check(_nested_body(1010, b"12345678901234567890123"))
+    assert isinstance(reply, Rejection)
+    assert reply.body == {
+        "message": "the body is not valid JSON (it nests too deeply to read its long numbers "
+        "exactly)"
+    }
+    shallow = check(_nested_body(50, b"12345678901234567890123"))
+    assert isinstance(shallow, Track)
+
+
+_json_documents = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),  # unbounded: beyond 64 bits too
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(), inner)),
+    max_leaves=20,
+)
+
+
+@given(_json_documents, st.booleans())
+def test_parse_reads_what_the_standard_library_reads(value: Any, as_text: bool) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    expected = json.loads(text)
+    parsed = parse(text if as_text else text.encode(), limit=10**9)
+    if type(expected) is dict:
+        assert parsed == expected
+        assert orjson.dumps(parsed) == orjson.dumps(expected)
+    else:
+        assert isinstance(parsed, Issue)
+        assert parsed.keyword == "not-an-object"
