@@ -53,9 +53,10 @@ def parse(
     Never raises: a problem comes back as an :class:`Issue` with keyword ``too-large``,
     ``invalid-json`` or ``not-an-object`` instead of the object.
 
-    ``low_memory`` parses with the standard library instead of orjson: a little slower, but its
-    peak is under 5 times the body where orjson's working buffers reach 16 times (measured on a
-    500 KB batch, benchmarks/bench_check.py). Batches use it.
+    Both ways read with msgspec first. ``low_memory`` changes only what reads a body msgspec
+    refuses: the standard library instead of orjson, whose working buffers reach 16 times the
+    body on a 500 KB batch where msgspec and the standard library stay under 5 times
+    (benchmarks/bench_check.py). Batches use it.
     """
     loads = _loads_low_memory if low_memory else _loads
     value: Any
@@ -124,8 +125,12 @@ def _refuse_constant(text: str) -> float:
 
 
 def _loads_low_memory(raw: bytes | str) -> Any:
-    """The standard library's parser, held to orjson's rules: UTF-8 only, no NaN or Infinity,
-    no number too large for a double; integers are exact."""
+    """msgspec, then the standard library's parser held to the same rules: UTF-8 only, no NaN
+    or Infinity, no number too large for a double; integers are exact."""
+    try:
+        return _DECODE(raw)
+    except (ValueError, RecursionError):
+        pass
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
