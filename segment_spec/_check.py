@@ -5,14 +5,14 @@ This module only strings the stages together; each stage lives in its own module
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._catalog import Event, event_validator, resolve_event
 from ._issue import Issue, Severity
 from ._message import Message, build_message, timestamp_warnings
-from ._normalize import normalize, normalize_message, snake_case
+from ._normalize import normalize, normalize_message, normalize_parts, snake_case
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
 from ._reply import Rejection, reject
 from ._select import (
@@ -67,14 +67,18 @@ class Batch:
         return tuple((i, r) for i, r in enumerate(self.results) if isinstance(r, Rejection))
 
 
+def _refuse(issues: list[Issue], strict: bool) -> Rejection:
+    return reject([issue.as_error() for issue in issues] if strict else issues)
+
+
 def _finish(
-    issues: list[Issue], strict: bool, accept: Callable[[list[Issue]], Message] | None
+    issues: list[Issue], strict: bool, call: str, message: Mapping[str, Any], semantic: Event | None
 ) -> Message | Rejection:
-    if strict:
-        issues = [issue.as_error() for issue in issues]
-    if accept is None or any(issue.is_error for issue in issues):
-        return reject(issues)
-    return accept(issues)
+    """Build the typed message, or the rejection when an issue is (or, strict, becomes) an
+    error. Most messages have no issue at all and go straight to the build."""
+    if issues and (strict or any(issue.is_error for issue in issues)):
+        return _refuse(issues, strict)
+    return build_message(call, message, issues, semantic)
 
 
 def _check_normalized(
@@ -103,10 +107,10 @@ def _check_normalized(
     if not validator.ok(message):
         validator.issues(message, (), issues)
         if any(issue.is_error for issue in issues):
-            return _finish(issues, strict, None)
+            return _refuse(issues, strict)
     issues.extend(timestamp_warnings(message))
     semantic = _semantic_issues(message, issues) if call == "track" else None
-    return _finish(issues, strict, lambda found: build_message(call, message, found, semantic))
+    return _finish(issues, strict, call, message, semantic)
 
 
 def _semantic_issues(message: Mapping[str, Any], issues: list[Issue]) -> Event | None:
@@ -122,7 +126,7 @@ def _semantic_issues(message: Mapping[str, Any], issues: list[Issue]) -> Event |
         text = f"event matches the spec event {event.name!r} except for letter case or spaces"
         issues.append(Issue(("event",), "event-case", text, Severity.WARNING))
     properties = message.get("properties")
-    if not isinstance(properties, Mapping):
+    if type(properties) is not dict and not isinstance(properties, Mapping):
         return event
     validator = event_validator(event)
     if validator.ok(properties):
@@ -166,12 +170,12 @@ def check(
     >>> message.event, message.user_id
     ('Signed Up', '42')
     """
-    allowed = supported_calls(supported)
+    allowed = None if supported is None else supported_calls(supported)
     parsed = parse(data, limit=MAX_MESSAGE_BYTES)
     if isinstance(parsed, Issue):
         return reject([parsed])
-    normalized = normalize(parsed)
-    return _check_normalized(normalized.value, list(normalized.issues), strict, allowed)
+    value, issues = normalize_parts(parsed)
+    return _check_normalized(value, list(issues), strict, allowed)
 
 
 def validate(

@@ -60,8 +60,9 @@ def parse(
     """
     loads = _loads_low_memory if low_memory else _loads
     value: Any
-    if isinstance(data, bytes | bytearray | memoryview):
-        raw = bytes(data) if not isinstance(data, bytes) else data
+    # The exact-type test first: bytes is the usual request body, and the test is cheap.
+    if type(data) is bytes or isinstance(data, bytes | bytearray | memoryview):
+        raw = data if type(data) is bytes else bytes(data)
         if len(raw) > limit:
             return _too_large(len(raw), limit, what)
         value = loads(raw)

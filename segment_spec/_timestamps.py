@@ -127,6 +127,10 @@ def parse_timestamp(value: object) -> datetime | None:
     >>> parse_timestamp("NOW") is None
     True
     """
+    if type(value) is str:
+        return _parse_cached(value)
+    if value is None:
+        return None
     if isinstance(value, str):
         return _parse_cached(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
