@@ -174,7 +174,8 @@ def check(
     parsed = parse(data, limit=MAX_MESSAGE_BYTES)
     if isinstance(parsed, Issue):
         return reject([parsed])
-    value, issues = normalize_parts(parsed)
+    # Parsed here from bytes or text, the value is ours: normalizing may keep it as it is.
+    value, issues = normalize_parts(parsed, owned=parsed is not data)
     return _check_normalized(value, list(issues), strict, allowed)
 
 
@@ -254,7 +255,9 @@ def check_batch(
         item = items[index]
         if owned:
             items[index] = None
-        results.append(_check_item(item, shared_context, shared_integrations, strict, allowed))
+        results.append(
+            _check_item(item, shared_context, shared_integrations, strict, allowed, owned)
+        )
     write_key = envelope.get("write_key")
     return Batch(
         results=tuple(results),
@@ -285,6 +288,7 @@ def _check_item(
     shared_integrations: Any,
     strict: bool,
     allowed: frozenset[str] | None,
+    owned: bool,
 ) -> Message | Rejection:
     size = approximate_size(item)
     if size > MAX_MESSAGE_BYTES:
@@ -293,7 +297,7 @@ def _check_item(
     parsed = parse(item)
     if isinstance(parsed, Issue):
         return reject([parsed])
-    normalized = normalize_message(parsed)
+    normalized = normalize_message(parsed, owned=owned)
     message = normalized.value
     for name, shared in (("context", shared_context), ("integrations", shared_integrations)):
         own = message.get(name)

@@ -157,16 +157,73 @@ def normalize(value: Any) -> Normalized:
     return _walk(value)
 
 
-def normalize_parts(value: Any) -> tuple[Any, tuple[Issue, ...]]:
+def normalize_parts(value: Any, *, owned: bool = False) -> tuple[Any, tuple[Issue, ...]]:
     """:func:`normalize`'s value and issues, without the :class:`Normalized` around them (its
-    frozen ``__init__`` costs a quarter of a microsecond, and every message pays it)."""
+    frozen ``__init__`` costs a quarter of a microsecond, and every message pays it).
+
+    ``owned`` says that nobody else holds ``value`` (it was just parsed from a body): when every
+    key in it is already in snake_case, which is how Segment forwards messages to a Direct
+    destination, ``value`` itself is the result, with no copy.
+    """
     if type(value) is dict:
+        if owned and _already_snake(value, True):
+            return value, ()
         try:
             return _fast_message(value, True), ()
         except _Slow:
             pass
     result = normalize(value)
     return result.value, result.issues
+
+
+# --- already in snake_case -----------------------------------------------------------------------
+# Keys known to be their own snake_case, in a set: ``set.issuperset(obj)`` tests every key of an
+# object in C, so a message that needs no change is only read, never rebuilt. Any doubt (a key
+# to convert, a batch, too deep) answers False, and the message is normalized the usual way.
+
+_SNAKE_KEYS: Final[set[Hashable]] = set()
+
+
+def _snake_keys(obj: dict[Any, Any]) -> bool:
+    """Whether every key of ``obj`` is a non-empty string that snake_case leaves unchanged."""
+    if _SNAKE_KEYS.issuperset(obj):
+        return True
+    if len(_SNAKE_KEYS) + len(obj) > _KEY_CACHE_SIZE:
+        _SNAKE_KEYS.clear()
+    for key in obj:
+        if type(key) is not str or not key or _KEYS[key] != key:
+            return False
+        _SNAKE_KEYS.add(key)
+    return True
+
+
+def _snake_values(values: Any, depth: int) -> bool:
+    """Whether every object below these values (at any depth) has snake_case keys only."""
+    if depth > _FAST_DEPTH:
+        return False
+    for value in values:
+        kind = type(value)
+        if kind is dict:
+            if not (_snake_keys(value) and _snake_values(value.values(), depth + 1)):
+                return False
+        elif kind is list:
+            if not _snake_values(value, depth + 1):
+                return False
+        elif kind not in _LEAVES:
+            return False
+    return True
+
+
+def _already_snake(message: dict[Any, Any], root: bool) -> bool:
+    """Whether normalizing ``message`` would change nothing (its integrations keep their keys;
+    a batch envelope at the root is left to the usual walk)."""
+    if not _snake_keys(message) or (root and "batch" in message):
+        return False
+    integrations = message.get("integrations")
+    if type(integrations) is not dict:
+        return _snake_values(message.values(), 1)
+    others = [value for key, value in message.items() if key != "integrations"]
+    return _snake_values(others, 1) and _snake_values(integrations.values(), 2)
 
 
 # --- the fast path -------------------------------------------------------------------------------
@@ -279,10 +336,13 @@ def _fast_batch(items: list[Any]) -> list[Any]:
     return new
 
 
-def normalize_message(value: Any) -> Normalized:
+def normalize_message(value: Any, *, owned: bool = False) -> Normalized:
     """Like :func:`normalize`, for one message of a batch: its ``integrations`` keep their
-    keys, and a ``batch`` key in it is an ordinary key."""
+    keys, and a ``batch`` key in it is an ordinary key. ``owned`` is as for
+    :func:`normalize_parts`."""
     if type(value) is dict:
+        if owned and _already_snake(value, False):
+            return Normalized(value, ())
         try:
             return Normalized(_fast_message(value, False), ())
         except _Slow:

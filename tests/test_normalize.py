@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segment_spec._issue import Severity
-from segment_spec._normalize import Normalized, normalize, snake_case
+from segment_spec._normalize import Normalized, normalize, normalize_parts, snake_case
 
 # The table of ../shared/spec/snake-case.md, as facts (test_table_matches_the_spec keeps the two
 # equal while ../shared is there).
@@ -652,3 +652,79 @@ def test_more_distinct_keys_than_the_cache_holds() -> None:
     assert len(result.value) == 40
     assert result.value["group_key7"]["some_key7x399"] == 399
     assert sum(len(inner) for inner in result.value.values()) == 16_000
+
+
+# --- messages already in snake_case (the owned fast path) ---------------------------------------
+
+SNAKE_ISH_KEYS = [
+    "user_id",
+    "traits",
+    "a_b",
+    "x1",
+    "integrations",
+    "batch",
+    "Google Analytics",
+    "clientId",
+    "",
+    "_",
+]
+snake_ish_values = st.recursive(
+    leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(st.sampled_from(SNAKE_ISH_KEYS), children, max_size=4),
+    ),
+    max_leaves=30,
+)
+snake_ish_messages = st.dictionaries(st.sampled_from(SNAKE_ISH_KEYS), snake_ish_values, max_size=5)
+
+
+@given(st.one_of(snake_ish_messages, messages))
+@settings(max_examples=300)
+def test_property_owned_values_normalize_the_same(message: Any) -> None:
+    expected = normalize(message)
+    mine = copy.deepcopy(message)
+    value, issues = normalize_parts(mine, owned=True)
+    assert value == expected.value
+    assert issues == expected.issues
+    # Only a message that needs no change at all is given back as it is.
+    if value is mine:
+        assert expected.value == message
+        assert expected.issues == ()
+    assert normalize_parts(message)[0] is not message or type(message) is not dict
+
+
+def test_an_owned_snake_message_is_kept_as_it_is() -> None:
+    message = {
+        "type": "track",
+        "user_id": 1,
+        "integrations": {"Google Analytics": {"client_id": "c"}, "All": True},
+        "properties": {"products": [{"product_id": "p", "tags": ["a", {"b_c": None}]}]},
+    }
+    value, issues = normalize_parts(message, owned=True)
+    assert value is message
+    assert issues == ()
+    # Without owned=True the caller's value is never handed back.
+    copied, _ = normalize_parts(message)
+    assert copied == message
+    assert copied is not message
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ({"a": {"b": [{"deepKey": 1}]}}, {"a": {"b": [{"deep_key": 1}]}}),
+        (
+            {"integrations": {"Google Analytics": {"clientId": "c"}}},
+            {"integrations": {"Google Analytics": {"client_id": "c"}}},
+        ),
+        ({"batch": [{"user_id": 1}]}, {"batch": [{"user_id": 1}]}),
+        ({"a": {"": 1, "_": 2}}, {"a": {"": 1, "_": 2}}),
+    ],
+)
+def test_an_owned_message_with_anything_to_convert_is_normalized(
+    message: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    value, issues = normalize_parts(copy.deepcopy(message), owned=True)
+    assert value == expected
+    assert issues == normalize(message).issues
