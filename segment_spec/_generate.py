@@ -21,7 +21,7 @@ from urllib.parse import urldefrag, urljoin
 
 from ._timestamps import is_timestamp
 
-__all__ = ["generate_ok"]
+__all__ = ["generate_check", "generate_ok"]
 
 Lookup = Callable[[str], Mapping[str, Any]]
 
@@ -297,6 +297,17 @@ def generate_ok(uri: str, lookup: Lookup) -> Callable[[Any], bool]:
     """Generate and compile the yes/no check of the schema at ``uri``."""
     generator = _Generator(lookup)
     entry = generator.function_for_ref(uri, uri)
+    return _compile(generator, entry, uri)
+
+
+def generate_check(schema: Any, base: str, lookup: Lookup) -> Callable[[Any], bool]:
+    """Generate and compile the yes/no check of ``schema``, a piece of the schema at ``base``."""
+    generator = _Generator(lookup)
+    entry = generator.function_for(schema, base)
+    return _compile(generator, entry, f"{base} (a part)")
+
+
+def _compile(generator: _Generator, entry: str, uri: str) -> Callable[[Any], bool]:
     source = "\n".join([*generator.lines, *generator.predicates])
     namespace: dict[str, Any] = {
         **generator.constants,

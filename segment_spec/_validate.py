@@ -32,6 +32,7 @@ from urllib.parse import urldefrag, urljoin
 from ._generate import generate_ok
 from ._issue import Issue, Severity, dotted
 from ._timestamps import is_timestamp
+from ._typed import typed_ok
 
 __all__ = ["Compiled", "SchemaError", "compile_schema", "describe_type"]
 
@@ -47,10 +48,15 @@ class SchemaError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A compiled schema: a fast yes/no check and a full report."""
+    """A compiled schema: a fast yes/no check and a full report.
+
+    ``typed`` is msgspec's part of ``ok`` alone (see :mod:`._typed`), for the differential
+    tests; None when the schema has no msgspec form.
+    """
 
     ok: Ok
     issues: Report
+    typed: Ok | None = None
 
 
 _ANNOTATIONS = frozenset(
@@ -555,4 +561,9 @@ def compile_schema(uri: str, lookup: Lookup) -> Compiled:
     ``lookup`` maps a document URI to its schema and must never touch the network.
     """
     compiled = _Compiler(lookup).ref(uri, uri)
-    return Compiled(generate_ok(uri, lookup), compiled.issues)
+    generated = generate_ok(uri, lookup)
+    typed = typed_ok(uri, lookup, generated)
+    if typed is None:
+        return Compiled(generated, compiled.issues)
+    alone, ok = typed
+    return Compiled(ok, compiled.issues, alone)

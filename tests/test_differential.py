@@ -1,8 +1,10 @@
-"""The fast engine agrees with the reference jsonschema validator.
+"""The fast engines agree with the reference jsonschema validator.
 
-``Compiled.ok`` (the generated check: nothing to report) must equal ``jsonschema``'s
-``is_valid`` on the same normalized message, and the closures' report must be empty exactly
-then, for every call schema, over the real corpus and generated messages.
+``Compiled.ok`` (msgspec's typed check, then the generated check: nothing to report) must
+equal ``jsonschema``'s ``is_valid`` on the same normalized message, and the closures' report
+must be empty exactly then, for every call schema, over the real corpus and generated messages.
+msgspec's typed check alone (``Compiled.typed``) may only be stricter: whatever it accepts, the
+reference accepts; on real data it must accept every clean message, or the fast path is lost.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from segment_spec import normalize
 from segment_spec._select import CALL_TYPES, call_validator
 
 
-def _agree(message: Any) -> None:
+def _agree(message: Any, exact_typed: bool = False) -> None:
     call = message.get("type")
     if call not in CALL_TYPES:
         return
@@ -28,6 +30,11 @@ def _agree(message: Any) -> None:
     fast = compiled.ok(message)
     slow = validator(f"{call}.json").is_valid(message)
     assert fast == slow, (fast, slow, message)
+    assert compiled.typed is not None, f"{call} has no msgspec form"
+    typed = compiled.typed(message)
+    assert slow or not typed, ("msgspec accepted what the reference refuses", message)
+    if exact_typed:
+        assert typed == slow, ("msgspec refused a clean message", message)
     # The generated yes/no check and the closures that build the issues agree too: a message
     # has something to report exactly when the report is not empty.
     found: list[Any] = []
@@ -48,7 +55,7 @@ def test_agree_on_the_real_corpus() -> None:
     count = 0
     for path in sorted(shared_path("corpus", "real").glob("*.ndjson")):
         for message in _messages(path):
-            _agree(message)
+            _agree(message, exact_typed=True)
             count += 1
     assert count > 5000
 
@@ -56,7 +63,7 @@ def test_agree_on_the_real_corpus() -> None:
 def test_agree_on_project_fixtures() -> None:
     for path in sorted(FIXTURES.glob("*.ndjson")):
         for message in _messages(path):
-            _agree(message)
+            _agree(message, exact_typed=True)
 
 
 _ids = st.one_of(
@@ -141,6 +148,8 @@ def test_event_schemas_agree_on_the_real_corpus() -> None:
             compiled = event_validator(event)
             fast = compiled.ok(properties)
             assert fast == validator(event.schema_path).is_valid(properties), properties
+            assert compiled.typed is not None, f"{event.name} has no msgspec form"
+            assert compiled.typed(properties) == fast, properties
             found: list[Any] = []
             compiled.issues(properties, (), found)
             assert fast == (not found), (found, properties)
