@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import copy
 import difflib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ._schemas import BASE_URI, store
+from ._typed import typed_ok
 from ._validate import Compiled, compile_schema
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "events",
     "resolve_event",
     "schema",
+    "track_event_check",
 ]
 
 _CALLS = ("identify", "track", "page", "screen", "group", "alias")
@@ -166,3 +169,34 @@ def _suggest(name: str) -> tuple[str, ...]:
 def event_validator(event: Event) -> Compiled:
     """The compiled schema of an event's properties (compiled once per event)."""
     return compile_schema(event.schema_id, store().by_uri)
+
+
+@cache
+def track_event_check(event: Event) -> Callable[[Any], bool] | None:
+    """msgspec's check of a whole track message that names ``event``, in one pass.
+
+    It is the track schema with each object branch of its ``properties`` also held to the
+    event's schema, so True means neither the track schema nor the event's schema has anything
+    to report (False: check the two the usual way). None when that schema has no msgspec form.
+    """
+    track_uri = f"{BASE_URI}track.json"
+    lookup = store().by_uri
+    track = lookup(track_uri)
+    # A sibling document of track.json, so that its relative references resolve the same way.
+    fused_uri = f"{BASE_URI}track-{event.schema_path.replace('/', '-')}"
+    properties = dict(track["properties"]["properties"])
+    properties["anyOf"] = [
+        branch if branch == {"type": "null"} else {"allOf": [branch, {"$ref": event.schema_id}]}
+        for branch in properties["anyOf"]
+    ]
+    fused = {
+        **track,
+        "$id": fused_uri,
+        "properties": {**track["properties"], "properties": properties},
+    }
+
+    def fused_lookup(uri: str) -> Mapping[str, Any]:
+        return fused if uri == fused_uri else lookup(uri)
+
+    checks = typed_ok(fused_uri, fused_lookup, lambda value: False)
+    return None if checks is None else checks[0]

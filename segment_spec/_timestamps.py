@@ -142,4 +142,9 @@ def parse_timestamp(value: object) -> datetime | None:
 
 def is_timestamp(value: object) -> bool:
     """True when :func:`parse_timestamp` reads ``value`` as a date."""
+    if type(value) is str:
+        # A text seen lately answers from the cache: no call further down.
+        found = _RECENT.get(value, _UNSEEN)
+        if found is not _UNSEEN:
+            return found is not None
     return parse_timestamp(value) is not None

@@ -217,3 +217,42 @@ def test_a_mapping_that_is_not_a_dict_goes_to_the_python_checks() -> None:
     assert compiled_track.typed(message)
     assert not compiled_track.typed(MappingProxyType(message))
     assert isinstance(check(MappingProxyType(message)), Track)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_the_one_pass_track_check_is_never_looser(data: st.DataObject) -> None:
+    from segment_spec import normalize
+    from segment_spec._catalog import resolve_event, track_event_check
+    from segment_spec.testing import events as event_messages
+    from segment_spec.testing import invalid_messages
+
+    message = normalize(data.draw(event_messages())).value
+    case = data.draw(invalid_messages())
+    for candidate in (message, normalize(case.message).value):
+        if not isinstance(candidate, dict) or candidate.get("type") != "track":
+            continue
+        name = candidate.get("event")
+        event, _ = resolve_event(name) if isinstance(name, str) else (None, False)
+        if event is None:
+            continue
+        fused = track_event_check(event)
+        assert fused is not None
+        properties = candidate.get("properties")
+        event_clean = not isinstance(properties, dict) or event_validator(event).ok(properties)
+        if fused(candidate):
+            assert event_clean
+            assert call_validator("track").ok(candidate)
+
+
+def test_the_one_pass_track_check_accepts_every_event_sample() -> None:
+    from segment_spec import normalize, sample
+    from segment_spec._catalog import track_event_check
+
+    for event in events():
+        message = normalize(sample(event.name)).value
+        fused = track_event_check(event)
+        assert fused is not None
+        assert fused(message), event.name
+        broken = {**message, "properties": {**message.get("properties", {}), "revenue": "1"}}
+        assert not fused(broken), event.name
