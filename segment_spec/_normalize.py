@@ -201,15 +201,19 @@ def _snake_values(values: Any, depth: int) -> bool:
     """Whether every object below these values (at any depth) has snake_case keys only."""
     if depth > _FAST_DEPTH:
         return False
+    leaves = _LEAVES
+    known = _SNAKE_KEYS
     for value in values:
         kind = type(value)
+        if kind in leaves:  # most values: one test
+            continue
         if kind is dict:
-            if not (_snake_keys(value) and _snake_values(value.values(), depth + 1)):
+            if not (
+                (known.issuperset(value) or _snake_keys(value))
+                and _snake_values(value.values(), depth + 1)
+            ):
                 return False
-        elif kind is list:
-            if not _snake_values(value, depth + 1):
-                return False
-        elif kind not in _LEAVES:
+        elif kind is not list or not _snake_values(value, depth + 1):
             return False
     return True
 
@@ -217,13 +221,26 @@ def _snake_values(values: Any, depth: int) -> bool:
 def _already_snake(message: dict[Any, Any], root: bool) -> bool:
     """Whether normalizing ``message`` would change nothing (its integrations keep their keys;
     a batch envelope at the root is left to the usual walk)."""
-    if not _snake_keys(message) or (root and "batch" in message):
+    known = _SNAKE_KEYS
+    if not (known.issuperset(message) or _snake_keys(message)) or (root and "batch" in message):
         return False
-    integrations = message.get("integrations")
-    if type(integrations) is not dict:
-        return _snake_values(message.values(), 1)
-    others = [value for key, value in message.items() if key != "integrations"]
-    return _snake_values(others, 1) and _snake_values(integrations.values(), 2)
+    leaves = _LEAVES
+    for key, value in message.items():
+        kind = type(value)
+        if kind in leaves:
+            continue
+        if kind is dict:
+            if key == "integrations":  # destination names: only the values are walked
+                if not _snake_values(value.values(), 2):
+                    return False
+            elif not (
+                (known.issuperset(value) or _snake_keys(value))
+                and _snake_values(value.values(), 2)
+            ):
+                return False
+        elif kind is not list or not _snake_values(value, 2):
+            return False
+    return True
 
 
 # --- the fast path -------------------------------------------------------------------------------
