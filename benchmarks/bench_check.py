@@ -4,7 +4,8 @@
 Runs, side by side in one process, on the messages in ../shared/bench (camel and snake forms,
 valid and invalid):
 
-* floor: orjson.loads of the same bytes (the fastest parser the package uses);
+* floor: the same bytes parsed by the fastest JSON parser the package uses (msgspec or orjson,
+  whichever is faster on that message; both are timed);
 * naive: json.loads + humps.decamelize + jsonschema.Draft202012Validator (format checking on)
   against the project's own schema for the call;
 * segment_spec.check(raw_bytes) and segment_spec.check(parsed_dict);
@@ -32,6 +33,7 @@ from typing import Any
 
 import humps
 import jsonschema
+import msgspec
 import orjson
 from referencing import Registry, Resource
 
@@ -40,6 +42,7 @@ from segment_spec._schemas import BASE_URI, store
 from segment_spec._timestamps import is_timestamp
 
 ROOT = Path(__file__).resolve().parents[1]
+_DECODE = msgspec.json.Decoder().decode
 
 
 def per_call(fn: Callable[[], object], seconds: float, repeats: int = 7) -> float:
@@ -89,7 +92,9 @@ def bench_messages(folder: Path, seconds: float) -> list[dict[str, Any]]:
         def naive_check(raw: bytes = raw, naive: Any = naive) -> bool:
             return bool(naive.is_valid(humps.decamelize(json.loads(raw))))
 
-        floor = per_call(lambda raw=raw: orjson.loads(raw), seconds)
+        floor_orjson = per_call(lambda raw=raw: orjson.loads(raw), seconds)
+        floor_msgspec = per_call(lambda raw=raw: _DECODE(raw), seconds)
+        floor = min(floor_orjson, floor_msgspec)
         baseline = per_call(naive_check, seconds)
         on_bytes = per_call(lambda raw=raw: segment_spec.check(raw), seconds)
         on_dict = per_call(lambda parsed=parsed: segment_spec.check(parsed), seconds)
@@ -100,6 +105,8 @@ def bench_messages(folder: Path, seconds: float) -> list[dict[str, Any]]:
                 "bytes": len(raw),
                 "accepted": not isinstance(result, segment_spec.Rejection),
                 "floor_us": floor * 1e6,
+                "floor_orjson_us": floor_orjson * 1e6,
+                "floor_msgspec_us": floor_msgspec * 1e6,
                 "naive_us": baseline * 1e6,
                 "check_bytes_us": on_bytes * 1e6,
                 "check_dict_us": on_dict * 1e6,
@@ -155,27 +162,40 @@ def bench_batch(folder: Path) -> dict[str, Any]:
 
 
 def bench_stages(folder: Path, seconds: float) -> dict[str, float]:
-    """Microseconds per stage of check() on the valid camelCase Order Completed message."""
-    from segment_spec._catalog import event_validator, resolve_event
-    from segment_spec._message import build_message
-    from segment_spec._normalize import normalize
+    """Microseconds per stage of check() on the valid Order Completed message."""
+    from segment_spec._catalog import resolve_event, track_event_check
+    from segment_spec._generate import generate_ok
+    from segment_spec._message import build_message, timestamp_warnings
+    from segment_spec._normalize import normalize_parts
     from segment_spec._parse import parse
-    from segment_spec._select import call_validator
+    from segment_spec._schemas import store
 
-    raw = orjson.dumps(orjson.loads((folder / "track-order-completed.camel.json").read_bytes()))
-    message = normalize(orjson.loads(raw)).value
+    def wire(form: str) -> bytes:
+        path = folder / f"track-order-completed.{form}.json"
+        return orjson.dumps(orjson.loads(path.read_bytes()))
+
+    camel, snake = wire("camel"), wire("snake")
+    camel_parsed, snake_parsed = _DECODE(camel), _DECODE(snake)
+    message = normalize_parts(_DECODE(camel))[0]
     event, _ = resolve_event(message["event"])
     assert event is not None
-    track = call_validator("track")
-    properties = event_validator(event)
+    fused = track_event_check(event)
+    assert fused is not None
+    generated_track = generate_ok(f"{BASE_URI}track.json", store().by_uri)
+    generated_event = generate_ok(event.schema_id, store().by_uri)
     stages = {
-        "orjson.loads": lambda: orjson.loads(raw),
-        "parse (loads, size and long-integer checks)": lambda: parse(raw),
-        "normalize (snake_case keys, new dicts)": lambda: normalize(message),
-        "validate track schema (generated check)": lambda: track.ok(message),
-        "validate Order Completed properties": lambda: properties.ok(message["properties"]),
+        "msgspec decode (the floor)": lambda: _DECODE(camel),
+        "parse (decode and size check)": lambda: parse(camel),
+        "normalize camelCase (new dicts)": lambda: normalize_parts(camel_parsed, owned=True),
+        "normalize snake_case (checked, kept)": lambda: normalize_parts(snake_parsed, owned=True),
+        "validate track + event, msgspec pass": lambda: fused(message),
+        "  the same, generated Python checks": lambda: (
+            generated_track(message) and generated_event(message["properties"])
+        ),
+        "timestamp warnings": lambda: timestamp_warnings(message),
         "build the typed message": lambda: build_message("track", message, [], event),
-        "check(raw_bytes), all of it": lambda: segment_spec.check(raw),
+        "check(raw_bytes), camelCase, all of it": lambda: segment_spec.check(camel),
+        "check(raw_bytes), snake_case, all of it": lambda: segment_spec.check(snake),
     }
     return {name: per_call(fn, seconds) * 1e6 for name, fn in stages.items()}
 
@@ -193,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = bench_messages(args.bench_dir, args.seconds)
     batch = bench_batch(args.bench_dir)
     machine = f"Python {platform.python_version()} on {platform.machine()}"
-    print(f"{machine}, orjson {orjson.__version__}")
+    print(f"{machine}, msgspec {msgspec.__version__}, orjson {orjson.__version__}")
     columns = ("floor", "naive", "bytes", "dict", "msg/s", "x floor", "x naive")
     widths = (7, 8, 7, 7, 9, 7, 7)
     print(f"{'message':36} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
@@ -204,17 +224,23 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['check_bytes_per_s']:9,.0f} {row['ratio_to_floor']:7.2f} "
             f"{row['speedup_over_naive']:7.1f}"
         )
-    valid = next(r for r in rows if r["message"] == "track-order-completed.camel.json")
-    invalid = next(r for r in rows if r["message"] == "track-invalid-no-ids.camel.json")
-    ratio = invalid["check_bytes_us"] / valid["check_bytes_us"]
-    print(f"rejection path / valid path (camel): {ratio:.2f}")
+    by_name = {r["message"]: r for r in rows}
+    rejection = {}
+    for form in ("camel", "snake"):
+        valid = by_name[f"track-order-completed.{form}.json"]
+        invalid = by_name[f"track-invalid-no-ids.{form}.json"]
+        rejection[form] = invalid["check_bytes_us"] / valid["check_bytes_us"]
+    print(
+        f"rejection path / valid path: {rejection['camel']:.2f} (camel), "
+        f"{rejection['snake']:.2f} (snake)"
+    )
     print(
         f"batch: {batch['batch_items']} messages, {batch['batch_bytes']:,} bytes, "
         f"{batch['batch_messages_per_s']:,.0f} msg/s, peak memory {batch['batch_peak_bytes']:,} "
         f"bytes = {batch['batch_peak_over_body']:.2f} x body; 2,500 small items: "
         f"{batch['small_batch_messages_per_s']:,.0f} msg/s"
     )
-    figures: dict[str, Any] = {"messages": rows, "batch": batch}
+    figures: dict[str, Any] = {"messages": rows, "batch": batch, "rejection_ratio": rejection}
     if args.stages:
         figures["stages_us"] = bench_stages(args.bench_dir, args.seconds)
         for name, micros in figures["stages_us"].items():

@@ -53,6 +53,11 @@ class Event:
     description: str
     schema_path: str
 
+    def __hash__(self) -> int:
+        # Names are unique in the catalog; hashing one string (its hash is cached) keeps the
+        # per-event caches cheap to look up, where hashing all six fields is not.
+        return hash(self.name)
+
     @property
     def schema_id(self) -> str:
         """The ``$id`` of the event's schema."""

@@ -215,22 +215,34 @@ def build_message(
 ) -> Message:
     """Build the typed message for a message that passed validation."""
     get = data.get
+    # The usual values (a non-blank string id, a dict) are taken inline; the helpers decide
+    # the rest. This runs for every accepted message.
+    message_id = get("message_id")
+    user_id = get("user_id")
+    anonymous_id = get("anonymous_id")
+    context = get("context")
+    integrations = get("integrations")
     common = (
-        _text_id(get("message_id")),
-        _text_id(get("user_id")),
-        _text_id(get("anonymous_id")),
+        message_id if type(message_id) is str and message_id.strip() else _text_id(message_id),
+        user_id if type(user_id) is str and user_id.strip() else _text_id(user_id),
+        anonymous_id
+        if type(anonymous_id) is str and anonymous_id.strip()
+        else _text_id(anonymous_id),
         parse_timestamp(get("timestamp")),
         parse_timestamp(get("sent_at")),
         parse_timestamp(get("received_at")),
         parse_timestamp(get("original_timestamp")),
-        _mapping(get("context")),
-        _mapping(get("integrations")),
+        context if type(context) is dict else _mapping(context),
+        integrations if type(integrations) is dict else _mapping(integrations),
         data,
         tuple(issues),
     )
     made: Message
     if call == "track":
-        made = _MAKE_TRACK(*common, data["event"], _mapping(get("properties")), semantic)
+        properties = get("properties")
+        if type(properties) is not dict:
+            properties = _mapping(properties)
+        made = _MAKE_TRACK(*common, data["event"], properties, semantic)
     elif call == "identify":
         made = _MAKE_IDENTIFY(*common, _mapping(get("traits")))
     elif call == "page":
