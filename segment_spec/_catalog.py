@@ -26,6 +26,7 @@ __all__ = [
     "events",
     "resolve_event",
     "schema",
+    "spec_track",
     "track_event_check",
 ]
 
@@ -174,6 +175,25 @@ def _suggest(name: str) -> tuple[str, ...]:
 def event_validator(event: Event) -> Compiled:
     """The compiled schema of an event's properties (compiled once per event)."""
     return compile_schema(event.schema_id, store().by_uri)
+
+
+# Exact event name (current or legacy) -> its event and one-pass check; only spec names are
+# ever stored, so the table stays as small as the catalog.
+_SPEC_TRACKS: dict[str, tuple[Event, Callable[[Any], bool]] | None] = {}
+
+
+def spec_track(name: str) -> tuple[Event, Callable[[Any], bool]] | None:
+    """The event a track's ``event`` names exactly, with :func:`track_event_check` for it;
+    None for any other name (no spec event, or only one in another letter case)."""
+    found = _SPEC_TRACKS.get(name)
+    if found is not None or name in _SPEC_TRACKS:
+        return found
+    event = _index().by_name.get(name)
+    if event is None:
+        return None
+    check = track_event_check(event)
+    _SPEC_TRACKS[name] = found = None if check is None else (event, check)
+    return found
 
 
 @cache

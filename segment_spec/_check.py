@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._catalog import Event, event_validator, resolve_event, track_event_check
+from ._catalog import Event, event_validator, resolve_event, spec_track
 from ._issue import Issue, Severity
 from ._message import Message, build_message, timestamp_warnings
 from ._normalize import normalize, normalize_message, normalize_parts, snake_case
@@ -88,6 +88,17 @@ def _check_normalized(
     supported: frozenset[str] | None,
 ) -> Message | Rejection:
     """Check a message whose keys are already snake_case."""
+    if (
+        not issues
+        and message.get("type") == "track"
+        and (supported is None or "track" in supported)
+    ):
+        # The usual clean track naming a spec event: one msgspec pass checks both schemas.
+        name = message.get("event")
+        spec = spec_track(name) if type(name) is str else None
+        if spec is not None and spec[1](message):
+            issues.extend(timestamp_warnings(message))
+            return _finish(issues, strict, "track", message, spec[0])
     selection = select_call(message, supported)
     if selection.call is None:
         assert selection.issue is not None
@@ -103,15 +114,6 @@ def _check_normalized(
     if selection.warning is not None:
         issues.append(selection.warning)
         message = {**message, "type": call}
-    if call == "track" and not issues:
-        # The usual clean track naming a spec event: one msgspec pass checks both schemas.
-        name = message.get("event")
-        event, exact = resolve_event(name) if type(name) is str else (None, False)
-        if event is not None and exact:
-            fused = track_event_check(event)
-            if fused is not None and fused(message):
-                issues.extend(timestamp_warnings(message))
-                return _finish(issues, strict, call, message, event)
     validator = call_validator(call)
     if not validator.ok(message):
         validator.issues(message, (), issues)

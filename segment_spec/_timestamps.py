@@ -128,7 +128,8 @@ def parse_timestamp(value: object) -> datetime | None:
     True
     """
     if type(value) is str:
-        return _parse_cached(value)
+        found: datetime | None = _RECENT.get(value, _UNSEEN)
+        return _parse_cached(value) if found is _UNSEEN else found
     if value is None:
         return None
     if isinstance(value, str):
