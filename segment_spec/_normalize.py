@@ -23,7 +23,7 @@ import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NoReturn, TypeAlias
 
 from ._issue import Issue, Severity
 
@@ -152,7 +152,7 @@ def normalize(value: Any) -> Normalized:
     if kind is dict:
         try:
             return Normalized(_fast_message(value, True), ())
-        except _Slow:
+        except (_Slow, RecursionError):
             pass  # the careful walk below handles it, and reports what it finds
     return _walk(value)
 
@@ -166,11 +166,11 @@ def normalize_parts(value: Any, *, owned: bool = False) -> tuple[Any, tuple[Issu
     destination, ``value`` itself is the result, with no copy.
     """
     if type(value) is dict:
-        if owned and _already_snake(value, True):
-            return value, ()
         try:
+            if owned and _already_snake(value, True):
+                return value, ()
             return _fast_message(value, True), ()
-        except _Slow:
+        except (_Slow, RecursionError):
             pass
     result = normalize(value)
     return result.value, result.issues
@@ -179,7 +179,8 @@ def normalize_parts(value: Any, *, owned: bool = False) -> tuple[Any, tuple[Issu
 # --- already in snake_case -----------------------------------------------------------------------
 # Keys known to be their own snake_case, in a set: ``set.issuperset(obj)`` tests every key of an
 # object in C, so a message that needs no change is only read, never rebuilt. Any doubt (a key
-# to convert, a batch, too deep) answers False, and the message is normalized the usual way.
+# to convert, a batch) answers False, and the message is normalized the usual way; a value
+# nested deeper than the interpreter's stack raises RecursionError, and the careful walk runs.
 
 _SNAKE_KEYS: Final[set[Hashable]] = set()
 
@@ -197,10 +198,8 @@ def _snake_keys(obj: dict[Any, Any]) -> bool:
     return True
 
 
-def _snake_values(values: Any, depth: int) -> bool:
+def _snake_values(values: Any) -> bool:
     """Whether every object below these values (at any depth) has snake_case keys only."""
-    if depth > _FAST_DEPTH:
-        return False
     leaves = _LEAVES
     known = _SNAKE_KEYS
     for value in values:
@@ -210,10 +209,10 @@ def _snake_values(values: Any, depth: int) -> bool:
         if kind is dict:
             if not (
                 (known.issuperset(value) or _snake_keys(value))
-                and _snake_values(value.values(), depth + 1)
+                and _snake_values(value.values())
             ):
                 return False
-        elif kind is not list or not _snake_values(value, depth + 1):
+        elif kind is not list or not _snake_values(value):
             return False
     return True
 
@@ -231,14 +230,14 @@ def _already_snake(message: dict[Any, Any], root: bool) -> bool:
             continue
         if kind is dict:
             if key == "integrations":  # destination names: only the values are walked
-                if not _snake_values(value.values(), 2):
+                if not _snake_values(value.values()):
                     return False
             elif not (
                 (known.issuperset(value) or _snake_keys(value))
-                and _snake_values(value.values(), 2)
+                and _snake_values(value.values())
             ):
                 return False
-        elif kind is not list or not _snake_values(value, 2):
+        elif kind is not list or not _snake_values(value):
             return False
     return True
 
@@ -253,69 +252,72 @@ _FAST_KEYS: Final[dict[Hashable, Hashable]] = {}
 
 
 def _learn(obj: Mapping[Hashable, Any]) -> None:
+    """Put the conversions of ``obj``'s keys in _FAST_KEYS; a key that would become empty is
+    never put there (the careful walk reports it), so the fast path need not look for one."""
     if len(_FAST_KEYS) + len(obj) > _KEY_CACHE_SIZE:
         _FAST_KEYS.clear()
     for key in obj:
-        _FAST_KEYS[key] = _KEYS[key]
+        converted = _KEYS[key]
+        if converted == "" and key != "":
+            raise _Slow
+        _FAST_KEYS[key] = converted
 
 
-# Plain dicts and lists of JSON leaves, no collision, no empty key, not too deep: what almost
-# every message is. Recursion is bounded by _FAST_DEPTH; anything else raises _Slow and the
-# careful walk starts over, so both paths give the same result.
-
-_FAST_DEPTH: Final = 48
+# Plain dicts and lists of JSON leaves, no collision, no empty key: what almost every message
+# is. Anything else raises _Slow and the careful walk starts over, so both paths give the same
+# result. The recursion has no depth count: a value nested deeper than the interpreter allows
+# raises RecursionError, which the callers treat like _Slow (the careful walk needs no stack).
+#
+# The comprehensions read module globals, not local aliases: in Python 3.11 a comprehension is
+# a nested function, and an outer local it reads becomes a cell, slower than a cached global.
 
 
 class _Slow(Exception):
     """The fast path met something it leaves to the careful walk."""
 
 
-def _fast_object(obj: dict[Any, Any], depth: int, retried: bool = False) -> dict[Any, Any]:
-    if depth > _FAST_DEPTH:
-        raise _Slow
-    keys = _FAST_KEYS
-    leaves = _LEAVES
-    depth += 1
+def _fast_object(obj: dict[Any, Any], retried: bool = False) -> dict[Any, Any]:
     try:
         new = {
-            keys[k]: v
-            if type(v) in leaves
-            else _fast_object(v, depth)
+            _FAST_KEYS[k]: v
+            if type(v) in _LEAVES
+            else _fast_object(v)
             if type(v) is dict
-            else _fast_value(v, depth)
+            else [x if type(x) in _LEAVES else _fast_value(x) for x in v]
+            if type(v) is list
+            else _refuse()
             for k, v in obj.items()
         }
     except KeyError:
         if retried:  # the cache was cleared under us: more keys than it holds
             raise _Slow from None
         _learn(obj)
-        return _fast_object(obj, depth - 1, True)
-    if len(new) != len(obj) or "" in new:
+        return _fast_object(obj, True)
+    if len(new) != len(obj):  # two keys became one
         raise _Slow
     return new
 
 
-def _fast_value(value: Any, depth: int) -> Any:
+def _refuse() -> NoReturn:
+    raise _Slow
+
+
+def _fast_value(value: Any) -> Any:
     """A container below a message: a dict or a list, else the careful walk takes over."""
-    if depth > _FAST_DEPTH:
-        raise _Slow
     kind = type(value)
     if kind is dict:
-        return _fast_object(value, depth)
+        return _fast_object(value)
     if kind is list:
-        leaves = _LEAVES
-        return [v if type(v) in leaves else _fast_value(v, depth + 1) for v in value]
+        return [v if type(v) in _LEAVES else _fast_value(v) for v in value]
     raise _Slow
 
 
 def _fast_message(obj: dict[Any, Any], root: bool, retried: bool = False) -> dict[Any, Any]:
     """A message (or, at the root, possibly a batch envelope): integrations keep their keys."""
-    keys = _FAST_KEYS
-    leaves = _LEAVES
     # The key is computed before the value in a dict display, so the value can depend on it.
     try:
         new = {
-            (name := keys[k]): v if type(v) in leaves else _fast_member(name, v, root)
+            (name := _FAST_KEYS[k]): v if type(v) in _LEAVES else _fast_member(name, v, root)
             for k, v in obj.items()
         }
     except KeyError:
@@ -323,7 +325,7 @@ def _fast_message(obj: dict[Any, Any], root: bool, retried: bool = False) -> dic
             raise _Slow from None
         _learn(obj)
         return _fast_message(obj, root, True)
-    if len(new) != len(obj) or "" in new:
+    if len(new) != len(obj):
         raise _Slow
     return new
 
@@ -334,12 +336,11 @@ def _fast_member(name: Any, value: Any, root: bool) -> Any:
     kind = type(value)
     if kind is dict:
         if name == "integrations":
-            leaves = _LEAVES
-            return {k: v if type(v) in leaves else _fast_value(v, 2) for k, v in value.items()}
-        return _fast_object(value, 1)
+            return {k: v if type(v) in _LEAVES else _fast_value(v) for k, v in value.items()}
+        return _fast_object(value)
     if kind is list and root and name == "batch":
         return _fast_batch(value)
-    return _fast_value(value, 1)
+    return _fast_value(value)
 
 
 def _fast_batch(items: list[Any]) -> list[Any]:
@@ -349,7 +350,7 @@ def _fast_batch(items: list[Any]) -> list[Any]:
         if kind is dict:
             new[index] = _fast_message(value, False)
         elif kind not in _LEAVES:
-            new[index] = _fast_value(value, 2)
+            new[index] = _fast_value(value)
     return new
 
 
@@ -358,11 +359,11 @@ def normalize_message(value: Any, *, owned: bool = False) -> Normalized:
     keys, and a ``batch`` key in it is an ordinary key. ``owned`` is as for
     :func:`normalize_parts`."""
     if type(value) is dict:
-        if owned and _already_snake(value, False):
-            return Normalized(value, ())
         try:
+            if owned and _already_snake(value, False):
+                return Normalized(value, ())
             return Normalized(_fast_message(value, False), ())
-        except _Slow:
+        except (_Slow, RecursionError):
             pass
     return _walk(value, _MESSAGE)
 
