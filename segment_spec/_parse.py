@@ -58,23 +58,29 @@ def parse(
     body on a 500 KB batch where msgspec and the standard library stay under 5 times
     (benchmarks/bench_check.py). Batches use it.
     """
-    loads = _loads_low_memory if low_memory else _loads
     value: Any
+    text: bytes | str | None
     # The exact-type test first: bytes is the usual request body, and the test is cheap.
     if type(data) is bytes or isinstance(data, bytes | bytearray | memoryview):
         raw = data if type(data) is bytes else bytes(data)
         if len(raw) > limit:
             return _too_large(len(raw), limit, what)
-        value = loads(raw)
+        text = raw
     elif isinstance(data, str):
+        text = data
         # A character is at most 4 UTF-8 bytes: encode only when the text might be too long.
         if len(data) * 4 > limit:
             size = len(data.encode("utf-8", "surrogatepass"))
             if size > limit:
                 return _too_large(size, limit, what)
-        value = loads(data)
     else:
+        text = None
         value = data
+    if text is not None:
+        try:
+            value = _DECODE(text)
+        except (ValueError, RecursionError):  # DecodeError, UnicodeDecodeError, too deep
+            value = _reread_low_memory(text) if low_memory else _reread(text)
     if type(value) is dict or isinstance(value, Mapping | Issue):
         return value
     message = f"the {what} must be a JSON object, not {describe_type(value)}"
@@ -92,11 +98,9 @@ _DIGIT_MAP = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256)
 _LONG_RUN = b"1" * 19
 
 
-def _loads(raw: bytes | str) -> Any:
-    try:
-        return _DECODE(raw)
-    except (ValueError, RecursionError):
-        pass  # DecodeError and UnicodeDecodeError are ValueErrors
+def _reread(raw: bytes | str) -> Any:
+    """Read a body msgspec refused with orjson: its issue, or the value when only msgspec's
+    depth limit was in the way."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
@@ -125,13 +129,9 @@ def _refuse_constant(text: str) -> float:
     raise ValueError(f"{text} is not JSON")
 
 
-def _loads_low_memory(raw: bytes | str) -> Any:
-    """msgspec, then the standard library's parser held to the same rules: UTF-8 only, no NaN
-    or Infinity, no number too large for a double; integers are exact."""
-    try:
-        return _DECODE(raw)
-    except (ValueError, RecursionError):
-        pass
+def _reread_low_memory(raw: bytes | str) -> Any:
+    """Read a body msgspec refused with the standard library's parser held to the same rules:
+    UTF-8 only, no NaN or Infinity, no number too large for a double; integers are exact."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
