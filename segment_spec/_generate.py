@@ -133,7 +133,11 @@ class _Generator:
             return "False"
         if self.is_simple(schema):
             return self.simple(schema, var)
-        if set(schema) - {"description", "title", "$comment"} == {"$ref"}:
+        if set(schema) - {"description", "title", "$comment", "$id"} == {"$ref"}:
+            base = urljoin(base, schema.get("$id", ""))
+            _, target = self.resolve(base, schema["$ref"])
+            if self.is_simple(target):  # a leaf schema: its test inline, no call
+                return self.simple(target, var)
             return f"{self.function_for_ref(base, schema['$ref'])}({var})"
         return f"{self.function_for(schema, base)}({var})"
 

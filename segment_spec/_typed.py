@@ -28,6 +28,7 @@ How the keywords the bundled schemas use become types:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urldefrag, urljoin
@@ -35,7 +36,6 @@ from urllib.parse import urldefrag, urljoin
 import msgspec
 
 from ._generate import generate_check
-from ._timestamps import is_timestamp
 
 __all__ = ["typed_ok"]
 
@@ -137,7 +137,7 @@ class _Translator:
     def translate(
         self,
         parts: list[_Part],
-        residual: list[Check] | None = None,
+        residual: _Residual | None = None,
         formats: list[str] | None = None,
     ) -> Any:
         """The type of ``parts`` (one schema, flattened). With ``residual``, a list, pieces
@@ -198,7 +198,7 @@ class _Translator:
                     raise _Opaque  # a keyword this module does not know: stay safe
         if any_ofs:
             if residual is not None:
-                residual.extend(generate_check(s, b, self._lookup) for s, b in any_ofs)
+                residual.any_ofs.extend(any_ofs)
             elif len(any_ofs) == 1 and not any(_constrains(s) for s, _ in parts):
                 # Nothing but the anyOf: a union of its branches.
                 schema, base = any_ofs[0]
@@ -282,12 +282,10 @@ class _Translator:
         self,
         props: dict[str, list[_Part]],
         required: set[str],
-        residual: list[Check] | None,
+        residual: _Residual | None,
     ) -> Any:
         fields: list[tuple[str, Any, Any] | tuple[str, Any]] = []
         rename: dict[str, str] = {}
-        residual_props: dict[str, Check] = {}
-        dates: dict[str, bool] = {}  # root properties with a date format: numbers too?
         for index, (name, parts) in enumerate(props.items()):
             attribute = f"f{index}"
             rename[attribute] = name
@@ -298,31 +296,28 @@ class _Translator:
                 kind = self.within(schema, base, partial(self.translate, formats=found))
                 if name in required and not _refuses_absent(kind):
                     raise _Opaque
-                if found:
-                    dates[name] = "segment-timestamp" in found
+                if residual is not None and _slow_in_msgspec(kind):
+                    raise _Opaque  # at the root, the generated Python check is faster
+                if found and residual is not None:
+                    residual.properties[name] = (schema, base)  # the format, after msgspec
             except _Opaque:
-                check = generate_check(schema, base, self._lookup)
-                if name in required:
-                    check = _present_and(check)
                 if residual is not None:
-                    residual_props[name] = check
+                    residual.properties[name] = (schema, base)
+                    if name in required:
+                        residual.required.add(name)
                     kind = Any
                 else:
-                    kind = self.marker(check)
+                    check = generate_check(schema, base, self._lookup)
+                    kind = self.marker(_present_and(check) if name in required else check)
             fields.append((attribute, kind) if name in required else (attribute, kind, None))
         for name in required - set(props):
             attribute = f"f{len(rename)}"
             rename[attribute] = name
-            check = _present_and(lambda value: True)
             if residual is not None:
-                residual_props[name] = check
+                residual.required.add(name)
                 fields.append((attribute, Any))
             else:
-                fields.append((attribute, self.marker(check)))
-        if residual is not None and residual_props:
-            residual.append(_properties_check(residual_props))
-        if residual is not None and dates:
-            residual.append(_dates_check(dates))
+                fields.append((attribute, self.marker(_present_and(lambda value: True))))
         self._structs += 1
         return msgspec.defstruct(
             f"Schema{self._structs}", fields, rename=rename, kw_only=True, gc=False
@@ -411,6 +406,22 @@ def _refuses_absent(kind: Any) -> bool:
     return True
 
 
+def _slow_in_msgspec(kind: Any) -> bool:
+    """Whether msgspec checks this type slowly: a regular expression (Python's ``re``, called
+    per value) or a dict (copied into a new one). Only whole types are looked at, not what a
+    Struct holds."""
+    options = get_args(kind) if get_origin(kind) is Union else (kind,)
+    for option in options:
+        origin = get_origin(option)
+        if origin is dict:
+            return True
+        if origin is Annotated and any(
+            getattr(meta, "pattern", None) is not None for meta in get_args(option)[1:]
+        ):
+            return True
+    return False
+
+
 def _is_struct(kind: Any) -> bool:
     return isinstance(kind, type) and issubclass(kind, msgspec.Struct)
 
@@ -422,38 +433,33 @@ def _present_and(check: Check) -> Check:
     return present
 
 
-def _properties_check(checks: dict[str, Check]) -> Check:
-    items = tuple(checks.items())
-    missing = object()
+@dataclass
+class _Residual:
+    """What the root's msgspec type leaves to Python: its anyOfs and some of its properties
+    (a date format, a pattern, a dict, anything opaque), checked in one generated function."""
 
-    def check(value: Any) -> bool:
-        get = value.get
-        for name, test in items:
-            item = get(name, missing)
-            if item is not missing and not test(item):
-                return False
-        return True
+    any_ofs: list[_Part] = field(default_factory=list)
+    properties: dict[str, _Part] = field(default_factory=dict)
+    required: set[str] = field(default_factory=set)
 
-    return check
+    def check(self, uri: str, lookup: Lookup) -> Check | None:
+        if not (self.any_ofs or self.properties or self.required):
+            return None
 
+        def based(schema: Any, base: str) -> Any:
+            # A piece from another document keeps resolving its $refs against that document.
+            if base == uri or not isinstance(schema, Mapping):
+                return schema
+            return {**schema, "$id": base}
 
-def _dates_check(dates: dict[str, bool]) -> Check:
-    """Check the date formats of root properties whose types msgspec has checked: strings
-    (and, for segment-timestamp, numbers) must read as dates."""
-    items = tuple(dates.items())
-
-    def check(value: Any) -> bool:
-        get = value.get
-        for name, numbers_too in items:
-            item = get(name)
-            if item is None:
-                continue
-            kind = type(item)
-            if (kind is str or (numbers_too and kind is not bool)) and not is_timestamp(item):
-                return False
-        return True
-
-    return check
+        schema: dict[str, Any] = {}
+        if self.any_ofs:
+            schema["allOf"] = [based(s, b) for s, b in self.any_ofs]
+        if self.properties:
+            schema["properties"] = {n: based(s, b) for n, (s, b) in self.properties.items()}
+        if self.required:
+            schema["required"] = sorted(self.required)
+        return generate_check(schema, uri, lookup)
 
 
 def typed_ok(uri: str, lookup: Lookup, otherwise: Check) -> tuple[Check, Check] | None:
@@ -465,7 +471,7 @@ def typed_ok(uri: str, lookup: Lookup, otherwise: Check) -> tuple[Check, Check] 
     msgspec says no.
     """
     translator = _Translator(lookup)
-    residual: list[Check] = []
+    residual = _Residual()
     try:
         target, base = translator.resolve(uri, uri)
         translator.active.append(_key(uri))
@@ -474,26 +480,20 @@ def typed_ok(uri: str, lookup: Lookup, otherwise: Check) -> tuple[Check, Check] 
         return None
     convert = msgspec.convert
     hook = translator.hook
-    checks = tuple(residual)
+    rest = residual.check(uri, lookup) or (lambda value: True)
 
     def alone(value: Any) -> bool:
         try:
             convert(value, root, dec_hook=hook)
         except (ValueError, TypeError, RecursionError):
             return False
-        for check in checks:  # noqa: SIM110 (all() over a generator costs a third more here)
-            if not check(value):
-                return False
-        return True
+        return rest(value)
 
     def ok(value: Any) -> bool:
         try:
             convert(value, root, dec_hook=hook)
         except (ValueError, TypeError, RecursionError):
             return otherwise(value)
-        for check in checks:
-            if not check(value):
-                return otherwise(value)
-        return True
+        return rest(value) or otherwise(value)
 
     return alone, ok
