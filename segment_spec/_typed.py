@@ -21,8 +21,11 @@ How the keywords the bundled schemas use become types:
   validator counts as absent (null, ``""``, whitespace);
 * anything else (a ``format``, an ``anyOf`` among other keywords, a union msgspec cannot take,
   a required field that could be blank) -> a marker type whose check is the generated Python
-  check of that piece of schema, called through msgspec's ``dec_hook``. At the root of a schema
-  such pieces are checked after the conversion instead, which is cheaper.
+  check of that piece of schema, called through msgspec's ``dec_hook``.
+
+At the root of a schema, such pieces, and the properties msgspec checks slowly (a pattern is a
+Python regular expression per value; a dict is copied), are left out of the type and checked
+after the conversion by one generated Python function.
 """
 
 from __future__ import annotations
