@@ -198,18 +198,18 @@ def _snake_keys(obj: dict[Any, Any]) -> bool:
     return True
 
 
-def _snake_values(values: Any) -> bool:
-    """Whether every object below these values (at any depth) has snake_case keys only."""
+def _snake_values(values: Any, skip: object = None) -> bool:
+    """Whether every object below these values (at any depth) has snake_case keys only;
+    ``skip`` is a container not to look into."""
     leaves = _LEAVES
     known = _SNAKE_KEYS
     for value in values:
         kind = type(value)
-        if kind in leaves:  # most values: one test
+        if kind in leaves or value is skip:  # most values: one test
             continue
         if kind is dict:
             if not (
-                (known.issuperset(value) or _snake_keys(value))
-                and _snake_values(value.values())
+                (known.issuperset(value) or _snake_keys(value)) and _snake_values(value.values())
             ):
                 return False
         elif kind is not list or not _snake_values(value):
@@ -218,28 +218,18 @@ def _snake_values(values: Any) -> bool:
 
 
 def _already_snake(message: dict[Any, Any], root: bool) -> bool:
-    """Whether normalizing ``message`` would change nothing (its integrations keep their keys;
-    a batch envelope at the root is left to the usual walk)."""
-    known = _SNAKE_KEYS
-    if not (known.issuperset(message) or _snake_keys(message)) or (root and "batch" in message):
+    """Whether normalizing ``message``, a freshly parsed value, would change nothing (its
+    integrations keep their keys; a batch envelope at the root is left to the usual walk)."""
+    if not (_SNAKE_KEYS.issuperset(message) or _snake_keys(message)) or (
+        root and "batch" in message
+    ):
         return False
-    leaves = _LEAVES
-    for key, value in message.items():
-        kind = type(value)
-        if kind in leaves:
-            continue
-        if kind is dict:
-            if key == "integrations":  # destination names: only the values are walked
-                if not _snake_values(value.values()):
-                    return False
-            elif not (
-                (known.issuperset(value) or _snake_keys(value))
-                and _snake_values(value.values())
-            ):
-                return False
-        elif kind is not list or not _snake_values(value):
-            return False
-    return True
+    integrations = message.get("integrations")
+    if type(integrations) is not dict:
+        return _snake_values(message.values())
+    # Destination names: only the values are walked. (Parsed JSON shares no object, so the
+    # integrations dict is skipped by identity in the walk of the message.)
+    return _snake_values(integrations.values()) and _snake_values(message.values(), integrations)
 
 
 # --- the fast path -------------------------------------------------------------------------------
