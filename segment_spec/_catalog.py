@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from ._schemas import BASE_URI, store
+from ._timestamps import TIMESTAMP_FIELDS
 from ._typed import typed_ok
 from ._validate import Compiled, compile_schema
 
@@ -202,7 +203,10 @@ def track_event_check(event: Event) -> Callable[[Any], bool] | None:
 
     It is the track schema with each object branch of its ``properties`` also held to the
     event's schema, so True means neither the track schema nor the event's schema has anything
-    to report (False: check the two the usual way). None when that schema has no msgspec form.
+    to report (False: check the two the usual way), but for one thing left to the caller: the
+    four timestamps are held to their types only, and must then read as dates
+    (:func:`~segment_spec._message.read_timestamps`, which the typed message needs anyway).
+    None when that schema has no msgspec form.
     """
     track_uri = f"{BASE_URI}track.json"
     lookup = store().by_uri
@@ -223,5 +227,7 @@ def track_event_check(event: Event) -> Callable[[Any], bool] | None:
     def fused_lookup(uri: str) -> Mapping[str, Any]:
         return fused if uri == fused_uri else lookup(uri)
 
-    checks = typed_ok(fused_uri, fused_lookup, lambda value: False)
+    checks = typed_ok(
+        fused_uri, fused_lookup, lambda value: False, dates_elsewhere=frozenset(TIMESTAMP_FIELDS)
+    )
     return None if checks is None else checks[0]

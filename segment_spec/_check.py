@@ -11,7 +11,7 @@ from typing import Any
 
 from ._catalog import Event, event_validator, resolve_event, spec_track
 from ._issue import Issue, Severity
-from ._message import Message, build_message, timestamp_warnings
+from ._message import Message, build_message, read_timestamps, timestamp_warnings
 from ._normalize import normalize, normalize_message, normalize_parts, snake_case
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
 from ._reply import Rejection, reject
@@ -97,8 +97,12 @@ def _check_normalized(
         name = message.get("event")
         spec = spec_track(name) if type(name) is str else None
         if spec is not None and spec[1](message):
-            issues.extend(timestamp_warnings(message))
-            return _finish(issues, strict, "track", message, spec[0])
+            read = read_timestamps(message)  # the dates the one-pass check leaves to us
+            if read is not None:
+                times, warnings = read
+                if not warnings:
+                    return build_message("track", message, issues, spec[0], times)
+                return _finish(warnings, strict, "track", message, spec[0])
     selection = select_call(message, supported)
     if selection.call is None:
         assert selection.issue is not None

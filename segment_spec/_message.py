@@ -25,6 +25,7 @@ __all__ = [
     "Screen",
     "Track",
     "build_message",
+    "read_timestamps",
     "timestamp_warnings",
 ]
 
@@ -154,18 +155,46 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _number_warning(name: str) -> Issue:
+    text = (
+        f"{name} is a number; it was read as Unix epoch milliseconds "
+        "(the spec asks for an ISO-8601 string)"
+    )
+    return Issue((name,), "timestamp-number", text, Severity.WARNING)
+
+
 def timestamp_warnings(data: Mapping[str, Any]) -> list[Issue]:
     """Warn about timestamps sent as numbers (read as Unix epoch milliseconds)."""
     found = []
     for name in TIMESTAMP_FIELDS:
         raw = data.get(name)
         if raw is not None and not isinstance(raw, str):
-            text = (
-                f"{name} is a number; it was read as Unix epoch milliseconds "
-                "(the spec asks for an ISO-8601 string)"
-            )
-            found.append(Issue((name,), "timestamp-number", text, Severity.WARNING))
+            found.append(_number_warning(name))
     return found
+
+
+Timestamps: TypeAlias = tuple[datetime | None, datetime | None, datetime | None, datetime | None]
+
+
+def read_timestamps(data: Mapping[str, Any]) -> tuple[Timestamps, list[Issue]] | None:
+    """Read the four timestamps of ``data`` (in ``TIMESTAMP_FIELDS`` order) and warn about
+    numbers, in one pass; None when one is present and not a date (the schema's format would
+    reject it). For a message whose types are already checked."""
+    get = data.get
+    found: list[Issue] = []
+    read: list[datetime | None] = []
+    for name in TIMESTAMP_FIELDS:
+        raw = get(name)
+        if raw is None:
+            read.append(None)
+            continue
+        parsed = parse_timestamp(raw)
+        if parsed is None:
+            return None
+        if type(raw) is not str:
+            found.append(_number_warning(name))
+        read.append(parsed)
+    return (read[0], read[1], read[2], read[3]), found
 
 
 _COMMON_FIELDS = (
@@ -211,9 +240,14 @@ _MAKE_ALIAS = _factory(Alias, ("previous_id",))
 
 
 def build_message(
-    call: str, data: Mapping[str, Any], issues: list[Issue], semantic: Event | None = None
+    call: str,
+    data: Mapping[str, Any],
+    issues: list[Issue],
+    semantic: Event | None = None,
+    times: Timestamps | None = None,
 ) -> Message:
-    """Build the typed message for a message that passed validation."""
+    """Build the typed message for a message that passed validation (``times``: its
+    timestamps, when :func:`read_timestamps` has read them already)."""
     get = data.get
     # The usual values (a non-blank string id, a dict) are taken inline; the helpers decide
     # the rest. This runs for every accepted message.
@@ -228,10 +262,15 @@ def build_message(
         anonymous_id
         if type(anonymous_id) is str and anonymous_id.strip()
         else _text_id(anonymous_id),
-        parse_timestamp(get("timestamp")),
-        parse_timestamp(get("sent_at")),
-        parse_timestamp(get("received_at")),
-        parse_timestamp(get("original_timestamp")),
+        *(
+            times
+            or (
+                parse_timestamp(get("timestamp")),
+                parse_timestamp(get("sent_at")),
+                parse_timestamp(get("received_at")),
+                parse_timestamp(get("original_timestamp")),
+            )
+        ),
         context if type(context) is dict else _mapping(context),
         integrations if type(integrations) is dict else _mapping(integrations),
         data,

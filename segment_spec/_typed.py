@@ -301,7 +301,7 @@ class _Translator:
                     raise _Opaque
                 if residual is not None and _slow_in_msgspec(kind):
                     raise _Opaque  # at the root, the generated Python check is faster
-                if found and residual is not None:
+                if found and residual is not None and name not in residual.dates_elsewhere:
                     residual.properties[name] = (schema, base)  # the format, after msgspec
             except _Opaque:
                 if residual is not None:
@@ -444,6 +444,8 @@ class _Residual:
     any_ofs: list[_Part] = field(default_factory=list)
     properties: dict[str, _Part] = field(default_factory=dict)
     required: set[str] = field(default_factory=set)
+    # Root properties whose date format the caller reads itself (their types stay in msgspec).
+    dates_elsewhere: frozenset[str] = frozenset()
 
     def check(self, uri: str, lookup: Lookup) -> Check | None:
         if not (self.any_ofs or self.properties or self.required):
@@ -465,16 +467,21 @@ class _Residual:
         return generate_check(schema, uri, lookup)
 
 
-def typed_ok(uri: str, lookup: Lookup, otherwise: Check) -> tuple[Check, Check] | None:
+def typed_ok(
+    uri: str, lookup: Lookup, otherwise: Check, *, dates_elsewhere: frozenset[str] = frozenset()
+) -> tuple[Check, Check] | None:
     """The yes/no check of the schema at ``uri`` done by msgspec, or None when the schema's
     root has no msgspec type.
 
     Returns the check alone (True: the closures would find nothing to report; False: look
     closer) and the check to use, which asks ``otherwise`` (the generated check) whenever
     msgspec says no.
+
+    ``dates_elsewhere`` names root properties whose date format the caller checks itself (it
+    reads those dates anyway): the check then holds only their types.
     """
     translator = _Translator(lookup)
-    residual = _Residual()
+    residual = _Residual(dates_elsewhere=dates_elsewhere)
     try:
         target, base = translator.resolve(uri, uri)
         translator.active.append(_key(uri))
