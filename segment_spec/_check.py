@@ -88,9 +88,11 @@ def _check_normalized(
     supported: frozenset[str] | None,
 ) -> Message | Rejection:
     """Check a message whose keys are already snake_case."""
+    kind = message.get("type")
     if (
         not issues
-        and message.get("type") == "track"
+        and type(kind) is str
+        and kind == "track"
         and (supported is None or "track" in supported)
     ):
         # The usual clean track naming a spec event: one msgspec pass checks both schemas.

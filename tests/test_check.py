@@ -474,3 +474,17 @@ class TestTimestampFastPath:
     )
     def test_refuses_what_only_fromisoformat_reads(self, text: str) -> None:
         assert self._both(text) == (None, None)
+
+
+class _Touchy(str):
+    """A str subclass whose comparison fails: check() must not call it."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("compared")
+
+    __hash__ = str.__hash__
+
+
+def test_a_type_that_refuses_comparison_never_raises() -> None:
+    result = check({"type": _Touchy("track"), "event": "Order Completed", "userId": "u"})
+    assert isinstance(result, Rejection | Track)
