@@ -5,7 +5,7 @@ This module only strings the stages together; each stage lives in its own module
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,9 @@ from ._normalize import normalize, normalize_message, normalize_parts, snake_cas
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
 from ._reply import Rejection, reject
 from ._select import (
+    CALL_TYPES,
     batch_validator,
+    call_check,
     call_validator,
     identity_validator,
     select_call,
@@ -92,19 +94,19 @@ def _check_normalized(
     if (
         not issues
         and type(kind) is str
-        and kind == "track"
-        and (supported is None or "track" in supported)
+        and kind in CALL_TYPES
+        and (supported is None or kind in supported)
     ):
-        # The usual clean track naming a spec event: one msgspec pass checks both schemas.
-        name = message.get("event")
-        spec = spec_track(name) if type(name) is str else None
-        if spec is not None and spec[1](message):
-            read = read_timestamps(message)  # the dates the one-pass check leaves to us
+        # The usual clean message: one msgspec pass checks it (a track naming a spec event
+        # against both schemas at once), then its timestamps are read once.
+        fast, event = _fast_check(kind, message)
+        if fast is not None and fast(message):
+            read = read_timestamps(message)  # the dates the msgspec pass leaves to us
             if read is not None:
                 times, warnings = read
                 if not warnings:
-                    return build_message("track", message, issues, spec[0], times)
-                return _finish(warnings, strict, "track", message, spec[0])
+                    return build_message(kind, message, issues, event, times)
+                return _finish(warnings, strict, kind, message, event)
     selection = select_call(message, supported)
     if selection.call is None:
         assert selection.issue is not None
@@ -128,6 +130,26 @@ def _check_normalized(
     issues.extend(timestamp_warnings(message))
     semantic = _semantic_issues(message, issues) if call == "track" else None
     return _finish(issues, strict, call, message, semantic)
+
+
+def _fast_check(
+    call: str, message: Mapping[str, Any]
+) -> tuple[Callable[[Any], bool] | None, Event | None]:
+    """The one-pass check for a message of ``call``, and the spec event it names (track).
+
+    None for a track whose event is not a plain string, or names a spec event only in another
+    letter case: the usual way reports those."""
+    if call != "track":
+        return call_check(call), None
+    name = message.get("event")
+    if type(name) is not str:
+        return None, None
+    spec = spec_track(name)
+    if spec is not None:
+        return spec[1], spec[0]
+    if resolve_event(name)[0] is None:  # a custom event: no semantic check applies
+        return call_check(call), None
+    return None, None
 
 
 def _semantic_issues(message: Mapping[str, Any], issues: list[Issue]) -> Event | None:

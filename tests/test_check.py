@@ -488,3 +488,22 @@ class _Touchy(str):
 def test_a_type_that_refuses_comparison_never_raises() -> None:
     result = check({"type": _Touchy("track"), "event": "Order Completed", "userId": "u"})
     assert isinstance(result, Rejection | Track)
+
+
+@pytest.mark.parametrize(
+    ("message", "keywords"),
+    [
+        ({"type": "identify", "userId": "u", "timestamp": "NOW"}, ["format"]),
+        ({"type": "page", "userId": "u", "sentAt": 1675692865495}, ["timestamp-number"]),
+        (
+            {"type": "track", "event": "Button Clicked", "userId": "u", "timestamp": 10**20},
+            ["format"],
+        ),
+        ({"type": "track", "event": "order completed", "userId": "u"}, ["event-case"]),
+        ({"type": "group", "groupId": "g", "userId": "u", "receivedAt": "2021-01-01"}, []),
+    ],
+)
+def test_the_first_pass_keeps_every_outcome(message: dict[str, Any], keywords: list[str]) -> None:
+    # Clean types, then the dates: each call's one-pass check leaves the timestamps to be read.
+    result = check(message)
+    assert [issue.keyword for issue in result.issues] == keywords

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from reference import validator
 
 from segment_spec import normalize
-from segment_spec._select import CALL_TYPES, call_validator
+from segment_spec._message import read_timestamps
+from segment_spec._select import CALL_TYPES, call_check, call_validator
 
 
 def _agree(message: Any, exact_typed: bool = False) -> None:
@@ -35,6 +36,13 @@ def _agree(message: Any, exact_typed: bool = False) -> None:
     assert slow or not typed, ("msgspec accepted what the reference refuses", message)
     if exact_typed:
         assert typed == slow, ("msgspec refused a clean message", message)
+    # The check the pipeline runs first: msgspec with the dates read by read_timestamps().
+    first = call_check(call)
+    assert first is not None, f"{call} has no one-pass check"
+    clean = first(message) and read_timestamps(message) is not None
+    assert slow or not clean, ("the one-pass check accepted what the reference refuses", message)
+    if exact_typed:
+        assert clean == slow, ("the one-pass check refused a clean message", message)
     # The generated yes/no check and the closures that build the issues agree too: a message
     # has something to report exactly when the report is not empty.
     found: list[Any] = []
@@ -134,7 +142,6 @@ def test_agree_on_generated_messages(message: dict[str, Any]) -> None:
 
 def test_event_schemas_agree_on_the_real_corpus() -> None:
     from segment_spec._catalog import event_validator, resolve_event, track_event_check
-    from segment_spec._message import read_timestamps
 
     checked = 0
     for path in sorted(shared_path("corpus", "real").glob("*.ndjson")):
