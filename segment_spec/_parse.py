@@ -79,7 +79,8 @@ def parse(
     if text is not None:
         try:
             value = _DECODE(text)
-        except (ValueError, RecursionError):  # DecodeError, UnicodeDecodeError, too deep
+        # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
+        except (msgspec.DecodeError, ValueError, RecursionError):
             value = _reread_low_memory(text) if low_memory else _reread(text)
     if type(value) is dict or isinstance(value, Mapping | Issue):
         return value

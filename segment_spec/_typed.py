@@ -495,14 +495,14 @@ def typed_ok(
     def alone(value: Any) -> bool:
         try:
             convert(value, root, dec_hook=hook)
-        except (ValueError, TypeError, RecursionError):
+        except (msgspec.ValidationError, ValueError, TypeError, RecursionError):
             return False
         return rest(value)
 
     def ok(value: Any) -> bool:
         try:
             convert(value, root, dec_hook=hook)
-        except (ValueError, TypeError, RecursionError):
+        except (msgspec.ValidationError, ValueError, TypeError, RecursionError):
             return otherwise(value)
         return rest(value) or otherwise(value)
 
