@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from segment_spec import normalize
 from segment_spec._normalize import snake_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,12 +67,8 @@ def slug(event_name: str) -> str:
 
 
 def snake_keys(value: Any) -> Any:
-    """Recursively snake_case the keys of every object in ``value``."""
-    if isinstance(value, dict):
-        return {snake(k): snake_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [snake_keys(v) for v in value]
-    return value
+    """``value`` with every key snake_cased by the library's own normalizer."""
+    return normalize(value).value
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from segment_spec import normalize
 from segment_spec._normalize import snake_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,11 +112,7 @@ snake = snake_case
 
 
 def snake_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {snake(k): snake_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [snake_keys(v) for v in value]
-    return value
+    return normalize(value).value
 
 
 def slug(name: str) -> str:
