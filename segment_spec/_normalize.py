@@ -198,6 +198,11 @@ def _snake_keys(obj: dict[Any, Any]) -> bool:
     return True
 
 
+def known_snake_keys() -> frozenset[str]:
+    """The keys found so far to be their own snake_case (a memo: non-empty strings only)."""
+    return frozenset(key for key in _SNAKE_KEYS if type(key) is str)
+
+
 def _snake_values(values: Any, skip: object = None) -> bool:
     """Whether every object below these values (at any depth) has snake_case keys only;
     ``skip`` is a container not to look into."""

@@ -1,0 +1,188 @@
+"""Parse and normalize in one pass, for a body whose keys are all in snake_case already.
+
+Segment forwards messages to a Direct destination with snake_case keys. For such a body the
+usual way (:func:`._parse.parse`, then a walk over every object to find that snake_case changes
+none of its keys) spends more time on the walk than msgspec spends reading the bytes. Here
+msgspec reads the body against a type whose object keys can only be keys known to be their own
+snake_case: reading and the key check become one pass in C.
+
+A body this reader returns is, as a value, exactly what ``parse`` returns (the type only
+restricts keys; values decode as they do untyped, integers of any size included), and
+normalizing it would change nothing. Anything else answers None and the caller takes the usual
+way, which decides as before: a key not known yet, a camelCase key, nesting deeper than the type
+reaches, a batch envelope, a body that is not JSON. The reader therefore never changes a
+result, only how fast it comes.
+
+What the type holds is learnt, like the other caches of the normalize stage: it starts with
+every property name of the bundled schemas and the destination names of ``integrations`` that
+Segment's libraries send, and grows with the keys the usual way finds in snake_case bodies this
+reader did not know. Rebuilding the type costs about as much per key as a few misses, so it is
+rebuilt only once the misses since the last build have cost about as much as a rebuild would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, NewType, Union
+
+import msgspec
+
+from ._normalize import known_snake_keys, snake_case
+from ._schemas import store
+
+__all__ = ["read_snake", "snake_missed"]
+
+# Levels of objects and arrays the type reaches: the root object, then five more. 99% of the
+# real corpus nests no deeper (5,551 messages: 172 reach 5 levels, 49 reach 6, 43 go deeper);
+# each level doubles the time to build the type.
+_DEPTH: Final = 6
+# At most this many keys in the type: past it, new keys are left to the usual way.
+_MAX_KEYS: Final = 4096
+# At most this many destination names.
+_MAX_NAMES: Final = 256
+# Destination names as Segment's libraries send them, before any is learnt.
+_NAMES: Final = frozenset({"All", "Segment.io"})
+# After a body the reader refused that was not snake_case (camelCase traffic), this many bodies
+# skip the reader: each refusal costs a partial read.
+_SKIP: Final = 32
+# A rebuild is due when the misses since the last one reach this many per key in the type
+# (building costs about 3 microseconds per key, about what a miss costs).
+_MISSES_PER_KEY: Final = 1
+
+# Types are built at run time from the learnt keys: through these names the type checker sees
+# them as what they are here, values.
+_LITERAL: Any = Literal
+_UNION: Any = Union
+_LIST: Any = list
+_DICT: Any = dict
+_NEW_TYPE: Any = NewType
+
+_Decode = Callable[[bytes | str], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """One built type: its decoder, and the keys and destination names it accepts."""
+
+    decode: _Decode
+    keys: frozenset[str]
+    # Destination names: the type accepts them as keys of every object directly under the
+    # root, so a body is refused when one that is not a snake_case key (``foreign``) appears
+    # in such an object other than integrations.
+    names: frozenset[str]
+    foreign: frozenset[str]
+
+
+def _build(keys: frozenset[str], names: frozenset[str]) -> _Reader:
+    # NewType wrappers hash by identity: typing and msgspec hash each nested type as they build,
+    # and a Literal of thousands of strings hashes slowly.
+    key: Any = _NEW_TYPE("_SnakeKey", _LITERAL[tuple(sorted(keys))])
+    top_key: Any = _NEW_TYPE("_TopKey", _LITERAL[tuple(sorted(keys | names))]) if names else key
+    leaf: Any = _UNION[str, int, float, bool, None]
+    value = leaf
+    for level in range(_DEPTH - 2):
+        value = _NEW_TYPE(f"_Level{level}", _UNION[leaf, _LIST[value], _DICT[key, value]])
+    top = _NEW_TYPE("_Top", _UNION[leaf, _LIST[value], _DICT[top_key, value]])
+    decoder = msgspec.json.Decoder(_DICT[key, top])
+    return _Reader(decoder.decode, keys, names, names - _snake_only(names))
+
+
+def _schema_keys() -> frozenset[str]:
+    """Every property name of the bundled schemas that is its own snake_case."""
+    found: set[str] = set()
+    stack: list[Any] = [store().by_path(path) for path in store().paths]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            properties = item.get("properties")
+            if isinstance(properties, Mapping):
+                found.update(name for name in properties if isinstance(name, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return frozenset(_snake_only(found))
+
+
+def _snake_only(keys: Iterable[Any]) -> set[str]:
+    return {key for key in keys if type(key) is str and key and snake_case(key) == key}
+
+
+class _State:
+    """The reader in use and what has been learnt since it was built (a cache: no result
+    depends on it)."""
+
+    def __init__(self) -> None:
+        self.reader: _Reader | None = None
+        self.skip = 0
+        self.misses = 0
+        self.names: set[str] = set()
+        self.lock = threading.Lock()
+
+    def first(self) -> _Reader:
+        with self.lock:
+            if self.reader is None:
+                self.reader = _build(_schema_keys(), _NAMES)
+            return self.reader
+
+
+_STATE: Final = _State()
+
+
+def read_snake(text: bytes | str) -> dict[str, Any] | None:
+    """The body as a dict when it is a JSON object whose keys are all known snake_case keys
+    (those of ``integrations`` are destination names), else None.
+
+    Never raises. The caller has checked the size, and takes the usual way on None, then tells
+    :func:`snake_missed` what that way found.
+    """
+    state = _STATE
+    if state.skip:
+        state.skip -= 1
+        return None
+    reader = state.reader or state.first()
+    try:
+        value: dict[str, Any] = reader.decode(text)
+    # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
+    except (msgspec.MsgspecError, ValueError, RecursionError):
+        return None
+    if "batch" in value:  # an envelope: its messages have their own rules
+        return None
+    foreign = reader.foreign
+    if foreign:
+        for member in value.values():
+            if (
+                type(member) is dict
+                and not foreign.isdisjoint(member)
+                and member is not value.get("integrations")
+            ):
+                return None
+    return value
+
+
+def snake_missed(message: Mapping[str, Any] | None) -> None:
+    """Learn from a body :func:`read_snake` did not return: ``message`` is the body when the
+    usual way found it in snake_case already, else None."""
+    state = _STATE
+    if message is None:
+        if not state.skip:
+            state.skip = _SKIP
+        return
+    state.skip = 0
+    integrations = message.get("integrations")
+    if type(integrations) is dict and len(state.names) < _MAX_NAMES:
+        state.names.update(key for key in integrations if type(key) is str)
+    state.misses += 1
+    reader = state.reader
+    if reader is None or state.misses < _MISSES_PER_KEY * len(reader.keys):
+        return
+    state.misses = 0
+    keys = reader.keys | known_snake_keys()
+    if len(keys) > _MAX_KEYS:  # the first new ones in sorted order, as many as fit
+        room = max(_MAX_KEYS - len(reader.keys), 0)
+        keys = reader.keys | frozenset(sorted(keys - reader.keys)[:room])
+    names = reader.names | state.names
+    if keys != reader.keys or names != reader.names:
+        with state.lock:
+            state.reader = _build(keys, names)

@@ -1,0 +1,315 @@
+"""The one-pass reader of snake_case bodies (segment_spec/_snake_parse.py).
+
+Whatever it returns must be exactly what parse() reads from the same bytes (same values, same
+types) and something normalize() leaves unchanged; whatever else it refuses, and check() then
+takes the usual way. On real messages in snake_case it must actually read them, or the fast
+path is lost without any test noticing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from conftest import FIXTURES, shared_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segment_spec import _snake_parse as reader_module
+from segment_spec import check, normalize
+from segment_spec._parse import parse
+from segment_spec._snake_parse import read_snake, snake_missed
+
+
+@pytest.fixture(autouse=True)
+def fresh_reader(monkeypatch: pytest.MonkeyPatch) -> reader_module._State:
+    """Each test starts from the reader a new process would build."""
+    state = reader_module._State()
+    monkeypatch.setattr(reader_module, "_STATE", state)
+    return state
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, with the same types at every level (1, 1.0 and True are three values here)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return list(a) == list(b) and all(same(a[key], b[key]) for key in a)
+    if type(a) is list:
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b) or (a != a and b != b)
+
+
+def snake_body(message: Any) -> bytes:
+    return orjson.dumps(normalize(message).value)
+
+
+def learn(body: bytes, times: int | None = None) -> None:
+    """Let check() meet ``body`` until a rebuild is due (one miss per key in the type)."""
+    state = reader_module._STATE
+    state.first()
+    assert state.reader is not None
+    for _ in range(times or len(state.reader.keys) + 1):
+        check(body)
+
+
+SNAKE_TRACK = {
+    "type": "track",
+    "event": "Order Completed",
+    "user_id": "u-1",
+    "integrations": {"All": True},
+    "context": {"ip": "203.0.113.9", "library": {"name": "analytics.js", "version": "2.11.1"}},
+    "properties": {
+        "order_id": "50314b8e",
+        "total": 27.5,
+        "revenue": 25,
+        "products": [{"product_id": "507f", "price": 19, "quantity": 1, "url": None}],
+    },
+    "timestamp": "2026-11-28T12:00:00.000Z",
+}
+
+
+def test_a_spec_message_in_snake_case_is_read_from_the_start() -> None:
+    body = orjson.dumps(SNAKE_TRACK)
+    value = read_snake(body)
+    assert value is not None
+    assert same(value, parse(body))
+    assert normalize(value).value == value
+    # Text is read the same way as bytes.
+    assert same(read_snake(body.decode()), value)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda m: m.update(userId="u-1"), id="camelCase key at the root"),
+        pytest.param(
+            lambda m: m["properties"]["products"][0].update(productId="p"), id="camelCase, deep"
+        ),
+        pytest.param(lambda m: m["properties"].update(my_own_key=1), id="a key not learnt yet"),
+        pytest.param(lambda m: m["properties"].update(All=1), id="a destination name outside"),
+        pytest.param(lambda m: m["context"].update({"": 1}), id="an empty key"),
+        pytest.param(lambda m: m.update(batch=[]), id="a batch envelope"),
+        pytest.param(
+            lambda m: m["properties"].update(total=[[[[[1]]]]]), id="deeper than the type"
+        ),
+    ],
+)
+def test_what_the_reader_leaves_to_the_usual_way(change: Any) -> None:
+    message = json.loads(json.dumps(SNAKE_TRACK))
+    change(message)
+    body = orjson.dumps(message)
+    assert read_snake(body) is None
+    # The usual way still decides, as it always did.
+    assert check(body) == check(message)
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"[]", b'"text"', b"{", b'{"type": "track",}', b'{"a": NaN}', b"\xff"]
+)
+def test_a_body_that_is_not_a_json_object_is_refused(body: bytes) -> None:
+    assert read_snake(body) is None
+
+
+def test_escapes_in_keys_are_read_as_parse_reads_them() -> None:
+    body = b'{"type": "identify", "user\\u005fid": "u-1", "traits": {"na\\u006de": "x"}}'
+    value = read_snake(body)
+    assert value is not None
+    assert same(value, parse(body))
+
+
+def test_numbers_are_read_exactly() -> None:
+    body = (
+        b'{"type": "track", "event": "e", "user_id": 123456789012345678901234567890,'
+        b' "properties": {"total": 1.0, "revenue": -0, "price": 1e2, "quantity": -0.0,'
+        b' "value": 18446744073709551616, "discount": 5e-324}}'
+    )
+    value = read_snake(body)
+    assert value is not None
+    assert same(value, parse(body))
+    assert same(value, json.loads(body))
+
+
+def test_new_keys_and_destination_names_are_learnt() -> None:
+    message = {
+        **SNAKE_TRACK,
+        "integrations": {"All": False, "Google Analytics": {"client_id": "c"}},
+        "properties": {"plan_tier": "gold", "seat_count": 3},
+    }
+    body = orjson.dumps(message)
+    assert read_snake(body) is None
+    learn(body)
+    value = read_snake(body)
+    assert value is not None
+    assert same(value, parse(body))
+    # A learnt destination name is still refused outside integrations.
+    elsewhere = {**message, "context": {"Google Analytics": 1}}
+    assert read_snake(orjson.dumps(elsewhere)) is None
+    assert check(orjson.dumps(elsewhere)) == check(elsewhere)
+
+
+def test_misses_that_teach_nothing_build_nothing(fresh_reader: reader_module._State) -> None:
+    deep = {**SNAKE_TRACK, "properties": {"total": [[[[[1]]]]]}}
+    body = orjson.dumps(deep)
+    learn(body)
+    first = fresh_reader.reader
+    learn(body)
+    assert fresh_reader.reader is first
+    assert read_snake(body) is None
+
+
+def test_camel_case_traffic_skips_the_reader(fresh_reader: reader_module._State) -> None:
+    camel = orjson.dumps({"type": "identify", "userId": "u-1"})
+    snake = orjson.dumps({"type": "identify", "user_id": "u-1"})
+    check(camel)
+    assert fresh_reader.skip == reader_module._SKIP
+    check(camel)
+    assert fresh_reader.skip == reader_module._SKIP - 1
+    assert read_snake(snake) is None  # skipped, not read
+    # A snake_case body taking the usual way turns the reader back on.
+    check(snake)
+    assert fresh_reader.skip == 0
+    assert read_snake(snake) is not None
+
+
+def test_snake_missed_only_counts_snake_case_bodies(fresh_reader: reader_module._State) -> None:
+    snake_missed(None)
+    assert fresh_reader.misses == 0
+    snake_missed({"type": "identify", "integrations": {"Mixpanel": True}})
+    assert fresh_reader.misses == 1
+    assert "Mixpanel" in fresh_reader.names
+
+
+def test_oversize_bodies_never_reach_the_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+    monkeypatch.setattr("segment_spec._check.read_snake", lambda body: seen.append(body))
+    padding = "x" * (32 * 1024)
+    body = orjson.dumps({"type": "identify", "user_id": "u", "traits": {"note": padding}})
+    assert check(body).status == 400  # type: ignore[union-attr]
+    assert check(body.decode()).status == 400  # type: ignore[union-attr]
+    assert seen == []
+
+
+# --- any object: read exactly, or refused -------------------------------------------------------
+
+KEYS = ["user_id", "traits", "a_b", "x1", "All", "integrations", "batch", "clientId", "", "_", "é"]
+leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=5),
+)
+values = st.recursive(
+    leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.sampled_from(KEYS), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+def depth(value: Any) -> int:
+    if type(value) is dict:
+        return 1 + max(map(depth, value.values()), default=0)
+    if type(value) is list:
+        return 1 + max(map(depth, value), default=0)
+    return 0
+
+
+def known_below(value: Any, keys: frozenset[str]) -> bool:
+    """Every key of every object in ``value`` is one of ``keys``."""
+    if type(value) is dict:
+        return all(key in keys and known_below(item, keys) for key, item in value.items())
+    if type(value) is list:
+        return all(known_below(item, keys) for item in value)
+    return True
+
+
+def readable(message: dict[str, Any], keys: frozenset[str], names: frozenset[str]) -> bool:
+    """What the reader must read, said again independently: no batch, six levels at most,
+    known keys everywhere but in integrations, whose keys are destination names."""
+    if "batch" in message or depth(message) > 6 or not set(message) <= keys:
+        return False
+    snake_names = {name for name in names if normalize({name: 0}).value == {name: 0}}
+    for name, member in message.items():
+        if type(member) is dict:
+            allowed = keys | names if name == "integrations" else keys | snake_names
+            if not set(member) <= allowed:
+                return False
+            if not all(known_below(item, keys) for item in member.values()):
+                return False
+        elif not known_below(member, keys):
+            return False
+    return True
+
+
+@given(st.dictionaries(st.sampled_from(KEYS), values, max_size=5))
+@settings(max_examples=300)
+def test_property_read_exactly_or_refused(message: dict[str, Any]) -> None:
+    state = reader_module._STATE
+    state.first()
+    assert state.reader is not None
+    # Every snake_case key of the pool is known, and "All" is a destination name.
+    keys = state.reader.keys | {"user_id", "traits", "a_b", "x1", "integrations", "batch"}
+    state.reader = reader_module._build(keys, frozenset({"All"}))
+    body = json.dumps(message).encode()
+    value = read_snake(body)
+    assert (value is not None) == readable(message, keys, frozenset({"All"}))
+    if value is None:
+        return
+    assert same(value, parse(body))
+    normalized = normalize(value)
+    assert normalized.value == value
+    assert normalized.issues == ()
+
+
+# --- real messages in snake_case ----------------------------------------------------------------
+
+
+def _snake_bodies(path: Path) -> list[bytes]:
+    bodies: list[bytes] = []
+    for line in path.read_bytes().splitlines():
+        value = orjson.loads(line)
+        items = value["batch"] if isinstance(value, dict) and "batch" in value else [value]
+        bodies.extend(snake_body(item) for item in items if isinstance(item, dict))
+    return bodies
+
+
+def _read_all(bodies: list[bytes]) -> int:
+    """Learn every key, then read every body: each one read must be exact; returns how many."""
+    for body in bodies:
+        check(body)
+    state = reader_module._STATE
+    assert state.reader is not None
+    state.misses = 10**9  # the rebuild is due now
+    snake_missed(json.loads(bodies[0]))
+    read = 0
+    for body in bodies:
+        value = read_snake(body)
+        if value is not None:
+            assert same(value, parse(body)), body
+            assert normalize(value).value == value, body
+            assert check(body) == check(json.loads(body)), body
+            read += 1
+    return read
+
+
+def test_real_corpus_in_snake_case() -> None:
+    bodies = [
+        body
+        for path in sorted(shared_path("corpus", "real").glob("*.ndjson"))
+        for body in _snake_bodies(path)
+    ]
+    read = _read_all(bodies)
+    # Those left to the usual way nest deeper than the type reaches, use more keys than it
+    # holds, or carry a key that snake_case would change (a collision kept its spelling).
+    assert read >= 0.9 * len(bodies), (read, len(bodies))
+
+
+def test_project_fixtures_in_snake_case() -> None:
+    bodies = [body for path in sorted(FIXTURES.glob("*.ndjson")) for body in _snake_bodies(path)]
+    assert _read_all(bodies) == len(bodies)
