@@ -182,7 +182,7 @@ def normalize_parts(value: Any, *, owned: bool = False) -> tuple[Any, tuple[Issu
 # to convert, a batch) answers False, and the message is normalized the usual way; a value
 # nested deeper than the interpreter's stack raises RecursionError, and the careful walk runs.
 
-_SNAKE_KEYS: Final[set[Hashable]] = set()
+_SNAKE_KEYS: Final[set[str]] = set()
 
 
 def _snake_keys(obj: dict[Any, Any]) -> bool:
@@ -200,7 +200,7 @@ def _snake_keys(obj: dict[Any, Any]) -> bool:
 
 def known_snake_keys() -> frozenset[str]:
     """The keys found so far to be their own snake_case (a memo: non-empty strings only)."""
-    return frozenset(key for key in _SNAKE_KEYS if type(key) is str)
+    return frozenset(_SNAKE_KEYS)  # one copy in C: another thread may be adding keys
 
 
 def _snake_values(values: Any, skip: object = None) -> bool:

@@ -40,8 +40,10 @@ __all__ = ["read_snake", "snake_missed"]
 _DEPTH: Final = 6
 # At most this many keys in the type: past it, new keys are left to the usual way.
 _MAX_KEYS: Final = 4096
-# At most this many destination names.
+# At most this many destination names, and no key or name longer than this: real ones are
+# short, and a sender should not be able to grow the type without bound.
 _MAX_NAMES: Final = 256
+_MAX_LENGTH: Final = 100
 # Destination names as Segment's libraries send them, before any is learnt.
 _NAMES: Final = frozenset({"All", "Segment.io"})
 # After a body the reader refused that was not snake_case (camelCase traffic), this many bodies
@@ -172,13 +174,15 @@ def snake_missed(message: Mapping[str, Any] | None) -> None:
     state.skip = 0
     integrations = message.get("integrations")
     if type(integrations) is dict and len(state.names) < _MAX_NAMES:
-        state.names.update(key for key in integrations if type(key) is str)
+        state.names.update(
+            key for key in list(integrations) if type(key) is str and len(key) <= _MAX_LENGTH
+        )
     state.misses += 1
     reader = state.reader
     if reader is None or state.misses < _MISSES_PER_KEY * len(reader.keys):
         return
     state.misses = 0
-    keys = reader.keys | known_snake_keys()
+    keys = reader.keys | {key for key in known_snake_keys() if len(key) <= _MAX_LENGTH}
     if len(keys) > _MAX_KEYS:  # the first new ones in sorted order, as many as fit
         room = max(_MAX_KEYS - len(reader.keys), 0)
         keys = reader.keys | frozenset(sorted(keys - reader.keys)[:room])

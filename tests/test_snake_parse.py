@@ -9,6 +9,7 @@ path is lost without any test noticing.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +314,48 @@ def test_real_corpus_in_snake_case() -> None:
 def test_project_fixtures_in_snake_case() -> None:
     bodies = [body for path in sorted(FIXTURES.glob("*.ndjson")) for body in _snake_bodies(path)]
     assert _read_all(bodies) == len(bodies)
+
+
+def test_long_keys_and_names_are_not_learnt(fresh_reader: reader_module._State) -> None:
+    long_key = "k" * 101
+    message = {**SNAKE_TRACK, "integrations": {"N" * 101: True}, "properties": {long_key: 1}}
+    body = orjson.dumps(message)
+    learn(body)
+    assert fresh_reader.reader is not None
+    assert long_key not in fresh_reader.reader.keys
+    assert "N" * 101 not in fresh_reader.reader.names
+    assert read_snake(body) is None
+    assert check(body) == check(message)
+
+
+def test_threads_learning_at_once_get_the_same_results() -> None:
+    messages = [
+        {**SNAKE_TRACK, "properties": {f"field_{n}_{m}": m for m in range(5)}}
+        | {"integrations": {f"Destination {n}": True}}
+        for n in range(40)
+    ]
+    messages += [
+        {"type": "identify", "userId": f"u{n}", "traits": {"firstName": "a"}} for n in range(5)
+    ]
+    bodies = [orjson.dumps(message) for message in messages]
+    expected = [check(message) for message in messages]
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for _ in range(30):
+                for body, want in zip(bodies, expected, strict=True):
+                    assert check(body) == want
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    # And the reader has learnt on the way: the snake_case bodies are now read in one pass
+    # (once the camelCase ones that came last stop making it skip).
+    reader_module._STATE.skip = 0
+    assert all(read_snake(body) is not None for body in bodies[:40])
