@@ -14,10 +14,11 @@ reaches, a batch envelope, a body that is not JSON. The reader therefore never c
 result, only how fast it comes.
 
 What the type holds is learnt, like the other caches of the normalize stage: it starts with
-every property name of the bundled schemas and the destination names of ``integrations`` that
-Segment's libraries send, and grows with the keys the usual way finds in snake_case bodies this
-reader did not know. Rebuilding the type costs about as much per key as a few misses, so it is
-rebuilt only once the misses since the last build have cost about as much as a rebuild would.
+every property name of the bundled schemas and the two destination names seen most in
+``integrations`` (``All``, and ``Segment.io`` in Segment's docs), and grows with the keys and
+destination names the usual way finds in snake_case bodies this reader refused. Building the
+type costs about as much per key as one miss, so it is rebuilt only once the misses since the
+last build reach one per key it holds. It is a cache: no result depends on what it holds.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ _MAX_KEYS: Final = 4096
 # short, and a sender should not be able to grow the type without bound.
 _MAX_NAMES: Final = 256
 _MAX_LENGTH: Final = 100
-# Destination names as Segment's libraries send them, before any is learnt.
+# Destination names known before any is learnt (the real corpus: "All" in 1,399 of the
+# messages whose integrations name any).
 _NAMES: Final = frozenset({"All", "Segment.io"})
 # After a body the reader refused that was not snake_case (camelCase traffic), this many bodies
 # skip the reader: each refusal costs a partial read.
