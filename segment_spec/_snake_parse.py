@@ -45,8 +45,8 @@ _MAX_KEYS: Final = 4096
 # short, and a sender should not be able to grow the type without bound.
 _MAX_NAMES: Final = 256
 _MAX_LENGTH: Final = 100
-# Destination names known before any is learnt (the real corpus: "All" in 1,399 of the
-# messages whose integrations name any).
+# Destination names known before any is learnt. In the real corpus "All" opens the integrations
+# of 1,399 lines; the next name, 88.
 _NAMES: Final = frozenset({"All", "Segment.io"})
 # After a body the reader refused that was not snake_case (camelCase traffic), this many bodies
 # skip the reader: each refusal costs a partial read.
