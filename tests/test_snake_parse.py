@@ -19,8 +19,8 @@ from conftest import FIXTURES, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from segment_spec import Rejection, check, normalize
 from segment_spec import _snake_parse as reader_module
-from segment_spec import check, normalize
 from segment_spec._parse import parse
 from segment_spec._snake_parse import read_snake, snake_missed
 
@@ -359,3 +359,38 @@ def test_threads_learning_at_once_get_the_same_results() -> None:
     # (once the camelCase ones that came last stop making it skip).
     reader_module._STATE.skip = 0
     assert all(read_snake(body) is not None for body in bodies[:40])
+
+
+def keys_of(value: Any) -> set[str]:
+    if type(value) is dict:
+        return set(value).union(*map(keys_of, value.values()))
+    if type(value) is list:
+        return set().union(*map(keys_of, value))
+    return set()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_testing_kit_messages_in_snake_case_are_read(data: st.DataObject) -> None:
+    from segment_spec.testing import invalid_messages, messages
+
+    message = data.draw(messages(wire="snake"))
+    state = reader_module._STATE
+    state.skip = 0  # the camelCase bodies of earlier examples
+    state.first()
+    assert state.reader is not None
+    integrations = message.get("integrations")
+    names = frozenset(integrations) if isinstance(integrations, dict) else frozenset()
+    keys = keys_of({k: v for k, v in message.items() if k != "integrations"})
+    keys |= keys_of(list(integrations.values())) if names else set()
+    keys.add("integrations")
+    state.reader = reader_module._build(state.reader.keys | keys, state.reader.names | names)
+    body = json.dumps(message).encode()
+    value = read_snake(body)
+    assert (value is not None) == (depth(message) <= 6)
+    assert check(body) == check(message)
+    # Broken messages, in either form, still get the reply the kit promises for them.
+    case = data.draw(invalid_messages())
+    result = check(case.body, strict=case.strict)
+    assert isinstance(result, Rejection)
+    assert (result.status, result.issues[0].keyword) == (case.status, case.keyword)
