@@ -115,6 +115,14 @@ def test_a_body_that_is_not_a_json_object_is_refused(body: bytes) -> None:
     assert read_snake(body) is None
 
 
+def test_text_with_a_lone_surrogate_is_refused_and_gets_its_400() -> None:
+    text = '{"type": "identify", "user_id": "\ud800"}'
+    assert read_snake(text) is None
+    result = check(text)
+    assert isinstance(result, Rejection)
+    assert (result.status, result.issues[0].keyword) == (400, "invalid-json")
+
+
 def test_escapes_in_keys_are_read_as_parse_reads_them() -> None:
     body = b'{"type": "identify", "user\\u005fid": "u-1", "traits": {"na\\u006de": "x"}}'
     value = read_snake(body)
