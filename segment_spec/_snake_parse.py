@@ -191,4 +191,5 @@ def snake_missed(message: Mapping[str, Any] | None) -> None:
     names = reader.names | state.names
     if keys != reader.keys or names != reader.names:
         with state.lock:
-            state.reader = _build(keys, names)
+            if state.reader is reader:  # another thread may have rebuilt it meanwhile
+                state.reader = _build(keys, names)
