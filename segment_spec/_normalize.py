@@ -22,24 +22,17 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final, NoReturn, TypeAlias
 
 from ._issue import Issue, Severity
 
 __all__ = ["Normalized", "normalize", "snake_case"]
 
-# A key that is empty or already matches this is returned unchanged (rule 2). The same pattern,
-# matched at the start of a key, is the part go-snakecase copies as it is before converting.
-_SNAKE: Final = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 # A word: a run of upper case and digits, then a run of lower case and digits (rule 3). Explicit
 # ASCII classes: every other character, non-ASCII letters included, is a separator (rule 1).
 _WORD: Final = re.compile(r"[A-Z0-9]+[a-z0-9]*|[a-z0-9]+")
-_GLUED: Final = re.compile(r"[A-Z0-9]+[a-z0-9]*")
-_LOWER: Final = re.compile(r"[a-z]")
 
 
-@lru_cache(maxsize=8192)
 def snake_case(key: str) -> str:
     """Convert ``key`` to snake_case exactly as Segment's ``go-snakecase`` does.
 
@@ -52,22 +45,13 @@ def snake_case(key: str) -> str:
     >>> snake_case("context.page.url"), snake_case("5TEst"), snake_case("$")
     ('context_page_url', '5test', '')
     """
-    if not key or _SNAKE.fullmatch(key):
-        return key
-    prefix_match = _SNAKE.match(key)
-    prefix = prefix_match.group() if prefix_match else ""
-    rest = key[len(prefix) :]
-    # Glue rule (go-snakecase's `5TEst -> 5test`): when the copied prefix holds no lower-case
-    # letter since its last "_", the upper-case run that follows joins it without a "_".
-    if "A" <= rest[0] <= "Z" and not _LOWER.search(prefix, prefix.rfind("_") + 1):
-        glued = _GLUED.match(rest)
-        if glued:  # always, as rest starts upper case; the test keeps mypy informed
-            prefix += glued.group()
-            rest = rest[glued.end() :]
-    words = _WORD.findall(rest)
-    if prefix:
-        words.insert(0, prefix)
-    return "_".join(words).lower()
+    # One pass of the word pattern over the whole key is the whole rule: a key already in
+    # snake_case splits into its own segments and joins back unchanged (rule 2), and a run of
+    # digits followed by upper case is one word (the glue rule, ``5TEst -> 5test``), so the
+    # prefix go-snakecase copies as it is needs no case of its own. The test suite holds this
+    # to go-snakecase's table and to an exhaustive comparison with the rule as written.
+    converted = "_".join(_WORD.findall(key)).lower()
+    return key if converted == key else converted
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +72,17 @@ class Normalized:
 # --- normalize -----------------------------------------------------------------------------------
 
 _KEY_CACHE_SIZE: Final = 8192
+# Longer keys are converted each time they are met, never kept: a memo of 8,192 keys of 32 KiB
+# each would hold half a gigabyte. Real keys are far shorter (the longest in the real corpus has
+# 65 characters).
+_KEY_CACHE_LENGTH: Final = 128
 
 
 class _KeyCache(dict[Hashable, Hashable]):
     """snake_case results by key, read with a plain subscript so a hit costs no function call.
 
-    A memo of a pure function, bounded: it starts over when full (the lru_cache behind it still
-    holds the recent keys). Keys that are not strings map to themselves and are not stored.
+    A memo of a pure function, bounded: it starts over when full, and keeps no key longer than
+    ``_KEY_CACHE_LENGTH``. Keys that are not strings map to themselves and are not stored.
     """
 
     __slots__ = ()
@@ -103,9 +91,10 @@ class _KeyCache(dict[Hashable, Hashable]):
         if not isinstance(key, str):
             return key
         converted = snake_case(key)
-        if len(self) >= _KEY_CACHE_SIZE:
-            self.clear()
-        self[key] = converted
+        if len(key) <= _KEY_CACHE_LENGTH:
+            if len(self) >= _KEY_CACHE_SIZE:
+                self.clear()
+            self[key] = converted
         return converted
 
 
@@ -192,7 +181,7 @@ def _snake_keys(obj: dict[Any, Any]) -> bool:
     if len(_SNAKE_KEYS) + len(obj) > _KEY_CACHE_SIZE:
         _SNAKE_KEYS.clear()
     for key in obj:
-        if type(key) is not str or not key or _KEYS[key] != key:
+        if type(key) is not str or not key or len(key) > _KEY_CACHE_LENGTH or _KEYS[key] != key:
             return False
         _SNAKE_KEYS.add(key)
     return True
@@ -248,10 +237,13 @@ _FAST_KEYS: Final[dict[Hashable, Hashable]] = {}
 
 def _learn(obj: Mapping[Hashable, Any]) -> None:
     """Put the conversions of ``obj``'s keys in _FAST_KEYS; a key that would become empty is
-    never put there (the careful walk reports it), so the fast path need not look for one."""
+    never put there (the careful walk reports it), so the fast path need not look for one, and
+    neither is a long key (the careful walk converts it each time)."""
     if len(_FAST_KEYS) + len(obj) > _KEY_CACHE_SIZE:
         _FAST_KEYS.clear()
     for key in obj:
+        if type(key) is str and len(key) > _KEY_CACHE_LENGTH:
+            raise _Slow
         converted = _KEYS[key]
         if converted == "" and key != "":
             raise _Slow

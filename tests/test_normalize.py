@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 from collections import Counter
@@ -136,6 +137,41 @@ def test_snake_case_gives_snake_case_and_is_stable(key: str) -> None:
 )
 def test_snake_case_edges(key: str, expected: str) -> None:
     assert snake_case(key) == expected
+
+
+def snake_case_by_the_rules(key: str) -> str:
+    """The rule of ../shared/spec/snake-case.md, step by step as it is written: the prefix
+    already in snake_case copied as it is, the glue rule, then the words of the rest."""
+    if not key or SNAKE.fullmatch(key):  # rule 2
+        return key
+    found = re.match(r"[a-z0-9]+(?:_[a-z0-9]+)*", key)
+    prefix = found.group() if found else ""
+    rest = key[len(prefix) :]
+    last_segment = prefix[prefix.rfind("_") + 1 :]
+    if "A" <= rest[0] <= "Z" and not re.search("[a-z]", last_segment):  # rule 5
+        glued = re.match(r"[A-Z0-9]+[a-z0-9]*", rest)
+        assert glued is not None
+        prefix += glued.group()
+        rest = rest[glued.end() :]
+    words = re.findall(r"[A-Z0-9]+[a-z0-9]*|[a-z0-9]+", rest)  # rules 1, 3 and 4
+    return "_".join([prefix, *words] if prefix else words).lower()
+
+
+def test_snake_case_follows_the_rule_as_written_exhaustively() -> None:
+    """Every key of up to five characters over letters of both cases, digits, separators and
+    a non-ASCII letter converts as the written rule says."""
+    alphabet = "aBz9_ -.$\u00dc0Z"
+    for length in range(1, 6):
+        for letters in itertools.product(alphabet, repeat=length):
+            key = "".join(letters)
+            assert snake_case(key) == snake_case_by_the_rules(key), key
+
+
+@settings(max_examples=2000)
+@given(st.text())
+def test_property_snake_case_follows_the_rule_as_written(key: str) -> None:
+    """Any text converts as the written rule says."""
+    assert snake_case(key) == snake_case_by_the_rules(key)
 
 
 # --- normalize -----------------------------------------------------------------------------------
