@@ -9,11 +9,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from ._catalog import Event, event_validator, resolve_event, spec_track
+from ._envelope import Envelope, read_envelope
 from ._issue import Issue, Severity
 from ._message import Message, build_message, read_timestamps, timestamp_warnings
-from ._normalize import normalize, normalize_message, normalize_parts, snake_case
-from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, approximate_size, parse
+from ._normalize import normalize_message, normalize_parts
+from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, parse_sized
 from ._reply import Rejection, reject
 from ._select import (
     CALL_TYPES,
@@ -75,22 +78,30 @@ def _refuse(issues: list[Issue], strict: bool) -> Rejection:
 
 
 def _finish(
-    issues: list[Issue], strict: bool, call: str, message: Mapping[str, Any], semantic: Event | None
+    issues: list[Issue],
+    strict: bool,
+    call: str,
+    message: dict[str, Any],
+    semantic: Event | None,
+    envelope: Envelope | None,
 ) -> Message | Rejection:
     """Build the typed message, or the rejection when an issue is (or, strict, becomes) an
     error. Most messages have no issue at all and go straight to the build."""
     if issues and (strict or any(issue.is_error for issue in issues)):
         return _refuse(issues, strict)
-    return build_message(call, message, issues, semantic)
+    data = message if envelope is None else envelope.merge(message)
+    return build_message(call, data, issues, semantic)
 
 
 def _check_normalized(
-    message: Mapping[str, Any],
+    message: dict[str, Any],
     issues: list[Issue],
     strict: bool,
     supported: frozenset[str] | None,
+    envelope: Envelope | None = None,
 ) -> Message | Rejection:
-    """Check a message whose keys are already snake_case."""
+    """Check a message whose keys are already snake_case (with ``envelope``, a batch item, and
+    its typed message gets what the envelope gives it)."""
     kind = message.get("type")
     if (
         not issues
@@ -106,8 +117,9 @@ def _check_normalized(
             if read is not None:
                 times, warnings = read
                 if not warnings:
-                    return build_message(kind, message, issues, event, times)
-                return _finish(warnings, strict, kind, message, event)
+                    data = message if envelope is None else envelope.merge(message)
+                    return build_message(kind, data, issues, event, times)
+                return _finish(warnings, strict, kind, message, event, envelope)
     selection = select_call(message, supported)
     if selection.call is None:
         assert selection.issue is not None
@@ -130,7 +142,7 @@ def _check_normalized(
             return _refuse(issues, strict)
     issues.extend(timestamp_warnings(message))
     semantic = _semantic_issues(message, issues) if call == "track" else None
-    return _finish(issues, strict, call, message, semantic)
+    return _finish(issues, strict, call, message, semantic, envelope)
 
 
 def _fast_check(
@@ -211,6 +223,14 @@ def check(
     ('Signed Up', '42')
     """
     allowed = None if supported is None else supported_calls(supported)
+    return _check_one(data, strict, allowed, None)
+
+
+def _check_one(
+    data: object, strict: bool, allowed: frozenset[str] | None, envelope: Envelope | None
+) -> Message | Rejection:
+    """:func:`check` once its arguments are checked; with ``envelope``, for an item of a
+    batch."""
     # A body in snake_case, as Segment forwards it, is read and key-checked in one pass. (A
     # character is at most 4 UTF-8 bytes: text that might be too long takes the usual way.)
     read = False
@@ -220,15 +240,43 @@ def check(
         read = True
         snake = read_snake(data)
         if snake is not None:
-            return _check_normalized(snake, [], strict, allowed)
-    parsed = parse(data, limit=MAX_MESSAGE_BYTES)
+            if envelope is not None and envelope.shared:
+                size = len(data) if type(data) is bytes else len(str(data).encode())
+                refusal = _merged_too_large(size, snake, envelope)
+                if refusal is not None:
+                    return refusal
+            return _check_normalized(snake, [], strict, allowed, envelope)
+    parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
     if isinstance(parsed, Issue):
         return reject([parsed])
-    # Parsed here from bytes or text, the value is ours: normalizing may keep it as it is.
-    value, issues = normalize_parts(parsed, owned=parsed is not data)
+    value: dict[str, Any]
+    # Whatever came in, what parse gives is ours: normalizing may keep it as it is.
+    if envelope is None:
+        value, found = normalize_parts(parsed[0], owned=True)
+        issues = list(found)
+    else:
+        normalized = normalize_message(parsed[0], owned=True)
+        value, issues = normalized.value, list(normalized.issues)
     if read:
-        snake_missed(parsed if value is parsed else None)
-    return _check_normalized(value, list(issues), strict, allowed)
+        snake_missed(parsed[0] if value is parsed[0] else None)
+    if envelope is not None and envelope.shared:
+        refusal = _merged_too_large(parsed[1], value, envelope)
+        if refusal is not None:
+            return refusal
+    return _check_normalized(value, issues, strict, allowed, envelope)
+
+
+def _merged_too_large(size: int, message: dict[str, Any], envelope: Envelope) -> Rejection | None:
+    """The rejection of a batch item that the envelope's context and integrations take over
+    Segment's limit for one message, if it is one."""
+    merged = size + envelope.added_size(message)
+    if merged <= MAX_MESSAGE_BYTES:
+        return None
+    text = (
+        f"with the batch's context and integrations merged in, the message is {merged:,} "
+        f"bytes; Segment's limit is {MAX_MESSAGE_BYTES:,} bytes"
+    )
+    return reject([Issue((), "too-large", text)])
 
 
 def validate(
@@ -274,21 +322,23 @@ def check_batch(
 ) -> Batch | Rejection:
     """Check an HTTP API batch envelope ``{"batch": [...], ...}``, item by item.
 
-    The envelope's ``context`` and ``integrations`` are merged into every item (the item's own
-    keys win). One bad item never costs the others: each gets its own result. The envelope
-    itself is rejected (400) when it is not JSON, not an object, over 500 KiB, has no ``batch``
-    array, or has more than 2,500 items. Each item over 32 KiB is rejected alone.
+    Each item is checked as the message it is, the way :func:`check` checks one: one bad item
+    never costs the others. The envelope's ``context`` and ``integrations`` apply to every item
+    (the item's own keys win): they are checked once, their issues are the batch's
+    (:attr:`Batch.issues`), and each typed message gets them without a copy (the envelope's
+    object itself, or a ``collections.ChainMap`` of the item's own keys over the envelope's).
+    An item is over Segment's 32 KiB limit when it is, with what the merge adds, and is then
+    rejected alone.
 
-    Bytes and text are parsed with a low-memory parser, and each item is normalized and checked
-    in turn while the parsed original is let go: the peak stays within a few times the body.
+    The envelope itself is rejected (400) when it is not JSON, not an object, over 500 KiB, has
+    no ``batch`` array, or has more than 2,500 items. The cost, in time and in memory, grows
+    with the body, never with the envelope's size times its items.
     """
     allowed = supported_calls(supported)
-    parsed = parse(data, limit=MAX_BATCH_BYTES, what="batch", low_memory=True)
-    if isinstance(parsed, Issue):
-        return reject([parsed])
-    # Parsed here from bytes or text, the items are ours to drop once checked.
-    owned = not isinstance(data, Mapping)
-    envelope, items, envelope_issues = _envelope(parsed)
+    read = read_envelope(data)
+    if isinstance(read, Issue):
+        return reject([read])
+    envelope, items, envelope_issues = read
     if isinstance(items, list) and len(items) > MAX_BATCH_ITEMS:
         text = f"batch has {len(items):,} items; Segment's limit is {MAX_BATCH_ITEMS:,}"
         return reject([Issue(("batch",), "too-large", text)])
@@ -300,16 +350,24 @@ def check_batch(
     if any(issue.is_error for issue in envelope_issues):
         return reject(envelope_issues)
     assert isinstance(items, list)
-    shared_context = envelope.get("context")
-    shared_integrations = envelope.get("integrations")
-    results = []
+    merge = Envelope.of(envelope)
+    results: list[Message | Rejection] = []
     for index in range(len(items)):
         item = items[index]
-        if owned:
-            items[index] = None
-        results.append(
-            _check_item(item, shared_context, shared_integrations, strict, allowed, owned)
-        )
+        items[index] = None  # ours: let each item go once checked
+        raw = bytes(item) if type(item) is msgspec.Raw else item
+        result = _check_one(raw, strict, allowed, merge)
+        if (
+            type(item) is msgspec.Raw
+            and isinstance(result, Rejection)
+            and result.issues[0].keyword == "invalid-json"
+        ):
+            # msgspec checked the body's syntax, not its UTF-8 or its numbers: the item holds
+            # what makes the whole body something other than JSON.
+            return reject([result.issues[0]])
+        results.append(result)
+    shared_context = envelope.get("context")
+    shared_integrations = envelope.get("integrations")
     write_key = envelope.get("write_key")
     return Batch(
         results=tuple(results),
@@ -318,41 +376,3 @@ def check_batch(
         write_key=write_key if isinstance(write_key, str) else None,
         issues=tuple(envelope_issues),
     )
-
-
-def _envelope(parsed: Mapping[str, Any]) -> tuple[dict[str, Any], Any, list[Issue]]:
-    """Normalize the envelope but not its items; return it, its items and the issues."""
-    names = [key for key in parsed if isinstance(key, str) and snake_case(key) == "batch"]
-    if len(names) != 1:
-        # No batch key, or two that collide: normalize it all, and report it all.
-        whole = normalize(parsed)
-        issues = [i for i in whole.issues if i.path[:1] != ("batch",)]
-        return whole.value, whole.value.get("batch"), issues
-    (name,) = names
-    shell = normalize({key: value for key, value in parsed.items() if key != name})
-    items = parsed[name]
-    return {**shell.value, "batch": items}, items, list(shell.issues)
-
-
-def _check_item(
-    item: Any,
-    shared_context: Any,
-    shared_integrations: Any,
-    strict: bool,
-    allowed: frozenset[str] | None,
-    owned: bool,
-) -> Message | Rejection:
-    size = approximate_size(item)
-    if size > MAX_MESSAGE_BYTES:
-        text = f"the message is {size:,} bytes; Segment's limit is {MAX_MESSAGE_BYTES:,} bytes"
-        return reject([Issue((), "too-large", text)])
-    parsed = parse(item)
-    if isinstance(parsed, Issue):
-        return reject([parsed])
-    normalized = normalize_message(parsed, owned=owned)
-    message = normalized.value
-    for name, shared in (("context", shared_context), ("integrations", shared_integrations)):
-        own = message.get(name)
-        if isinstance(shared, Mapping) and shared and (own is None or isinstance(own, Mapping)):
-            message[name] = {**shared, **(own or {})}
-    return _check_normalized(message, list(normalized.issues), strict, allowed)

@@ -12,10 +12,11 @@ from functools import cache
 from typing import Any
 
 from ._issue import Issue, Severity
+from ._parse import describe_type
 from ._schemas import BASE_URI, store
 from ._timestamps import TIMESTAMP_FIELDS
 from ._typed import typed_ok
-from ._validate import Compiled, compile_schema, describe_type
+from ._validate import Compiled, compile_schema
 
 __all__ = [
     "CALL_TYPES",

@@ -31,10 +31,11 @@ from urllib.parse import urldefrag, urljoin
 
 from ._generate import generate_ok
 from ._issue import Issue, Severity, dotted
+from ._parse.value import describe_type
 from ._timestamps import is_timestamp
 from ._typed import typed_ok
 
-__all__ = ["Compiled", "SchemaError", "compile_schema", "describe_type"]
+__all__ = ["Compiled", "SchemaError", "compile_schema"]
 
 Path = tuple[str | int, ...]
 Ok = Callable[[Any], bool]
@@ -105,25 +106,6 @@ _FORMAT_TEXT = {
 }
 
 _MISSING: Any = object()
-
-
-def describe_type(value: Any) -> str:
-    """Name the JSON type of a value ("a string"), never the value itself."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list | tuple):
-        return "an array"
-    return "an unsupported value"
 
 
 def _is_number(value: Any) -> bool:

@@ -128,11 +128,15 @@ def test_reply_never_echoes_a_submitted_value(value: dict[str, Any]) -> None:
 
 
 def test_deep_nesting_never_raises() -> None:
+    """Nesting past JSON's 1,024 levels is refused the same way as a value and as a body."""
     deep: Any = "leaf"
     for _ in range(100_000):
         deep = {"nestedKey": [deep]}
     result = check({"type": "track", "event": "E", "userId": "u", "properties": deep})
-    assert isinstance(result, Track)
+    assert isinstance(result, Rejection)
+    assert result.status == 400
+    assert result.issues[0].keyword == "invalid-json"
+    assert result.body["message"] == "the message nests deeper than 1,024 levels"
     raw = (
         b'{"type":"track","event":"E","userId":"u","properties":' + b"[" * 5000 + b"]" * 5000 + b"}"
     )

@@ -1,29 +1,42 @@
-"""Parse: bytes or JSON text into a Python value, with Segment's size limits checked first.
+"""Parse: bytes, JSON text or a parsed value into a JSON object, Segment's size limits first.
 
 Sizes are checked on the raw bytes before any parsing, so an oversize body costs nothing to
-refuse. An already-parsed mapping is taken as it is (its size cannot be known without
-serializing it, which would cost more than the check is worth).
+refuse. A value the caller parsed already is read as the JSON it stands for (:mod:`.value`):
+what comes out is always an owned value of exact JSON types, whatever came in.
+
+Bytes and values get the same answer, with these documented differences:
+
+* a body is measured as it is sent (whitespace and escapes count); a value as compact JSON;
+* a body nested deeper than msgspec reads (about 990 levels, fewer when ``check`` is called
+  from deep in the stack) is read again by orjson, which goes to 1,024 levels but reads
+  integers beyond 64 bits as floats; such a body holding such an integer is refused, where the
+  same value passed parsed is read;
+* NaN, the infinities and numbers beyond a double's range are not JSON: a body holding one is
+  refused as invalid JSON, and so is a value holding a float that is NaN or infinite. So are
+  lone surrogates, in a body's escapes or in a value's strings.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 import orjson
 
-from ._issue import Issue
-from ._validate import describe_type
+from .._issue import Issue
+from .value import MAX_DEPTH, describe_type, max_integer_digits, read_value
 
 __all__ = [
     "MAX_BATCH_BYTES",
     "MAX_BATCH_ITEMS",
+    "MAX_DEPTH",
     "MAX_MESSAGE_BYTES",
-    "approximate_size",
+    "describe_type",
     "parse",
+    "parse_sized",
+    "read_value",
 ]
 
 # Segment's documented limits (segment-docs, HTTP API page): 32 KB per message, 500 KB per
@@ -47,45 +60,72 @@ def parse(
     limit: int = MAX_MESSAGE_BYTES,
     what: str = "message",
     low_memory: bool = False,
-) -> Mapping[str, Any] | Issue:
-    """Turn ``data`` (bytes, JSON text or a parsed value) into a JSON object.
+) -> dict[str, Any] | Issue:
+    """Turn ``data`` (bytes, JSON text or a parsed value) into a JSON object the caller owns.
 
     Never raises: a problem comes back as an :class:`Issue` with keyword ``too-large``,
     ``invalid-json`` or ``not-an-object`` instead of the object.
 
-    Both ways read with msgspec first. ``low_memory`` changes only what reads a body msgspec
-    refuses: the standard library instead of orjson, whose working buffers reach 16 times the
-    body on a 500 KB batch where msgspec and the standard library stay under 5 times
-    (benchmarks/bench_check.py). Batches use it.
+    Bytes and text are read with msgspec first. ``low_memory`` changes only what reads a body
+    msgspec refuses: the standard library instead of orjson, whose working buffers reach 16
+    times the body on a 500 KB batch where msgspec and the standard library stay under 5 times
+    (benchmarks/bench_check.py). Batches use it. Any other value is read by
+    :func:`~.value.read_value`.
     """
+    parsed = parse_sized(data, limit=limit, what=what, low_memory=low_memory)
+    return parsed if isinstance(parsed, Issue) else parsed[0]
+
+
+def parse_sized(
+    data: object,
+    *,
+    limit: int = MAX_MESSAGE_BYTES,
+    what: str = "message",
+    low_memory: bool = False,
+) -> tuple[dict[str, Any], int] | Issue:
+    """:func:`parse`, with the size of ``data`` in bytes: as sent for bytes and text (in
+    UTF-8), as compact JSON for a value."""
     value: Any
-    text: bytes | str | None
     # The exact-type test first: bytes is the usual request body, and the test is cheap.
     if type(data) is bytes or isinstance(data, bytes | bytearray | memoryview):
         raw = data if type(data) is bytes else bytes(data)
-        if len(raw) > limit:
-            return _too_large(len(raw), limit, what)
-        text = raw
+        size = len(raw)
+        if size > limit:
+            return _too_large(size, limit, what)
+        value = _decode(raw, low_memory)
     elif isinstance(data, str):
-        text = data
-        # A character is at most 4 UTF-8 bytes: encode only when the text might be too long.
-        if len(data) * 4 > limit:
-            size = len(data.encode("utf-8", "surrogatepass"))
-            if size > limit:
-                return _too_large(size, limit, what)
+        text = data if type(data) is str else str.__str__(data)
+        # isascii() reads a flag: only text with other characters is encoded to be measured.
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            return _too_large(size, limit, what)
+        value = _decode(text, low_memory)
     else:
-        text = None
-        value = data
-    if text is not None:
-        try:
-            value = _DECODE(text)
-        # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
-        except (msgspec.DecodeError, ValueError, RecursionError):
-            value = _reread_low_memory(text) if low_memory else _reread(text)
-    if type(value) is dict or isinstance(value, Mapping | Issue):
+        read = read_value(data, limit=limit, what=what)
+        if isinstance(read, Issue):
+            return read
+        value, size = read
+    if type(value) is dict:
+        return value, size
+    if isinstance(value, Issue):
         return value
     message = f"the {what} must be a JSON object, not {describe_type(value)}"
     return Issue((), "not-an-object", message)
+
+
+def _decode(text: bytes | str, low_memory: bool) -> Any:
+    try:
+        return _DECODE(text)
+    # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        if text.startswith(_BOM) if isinstance(text, bytes) else text.startswith("\ufeff"):
+            detail = "it starts with a byte order mark (U+FEFF), which JSON sent over HTTP must not"
+            return Issue((), "invalid-json", f"the body is not valid JSON ({detail})")
+        return _reread_low_memory(text) if low_memory else _reread(text)
+
+
+# U+FEFF in UTF-8: RFC 8259 forbids it before a JSON text sent over a network.
+_BOM = b"\xef\xbb\xbf"
 
 
 # msgspec reads every integer exactly and is the fastest parser here, so it reads first. On its
@@ -113,21 +153,25 @@ def _reread(raw: bytes | str) -> Any:
         # lost digits, and a clear 400 is better than a changed number.
         try:
             value = json.loads(raw)
-        except RecursionError:
+        except (RecursionError, ValueError):
             detail = "it nests too deeply to read its long numbers exactly"
             return Issue((), "invalid-json", f"the body is not valid JSON ({detail})")
     return value
 
 
+class _NotANumber(ValueError):
+    """A number the standard library reads that JSON does not have (NaN, infinity, 1e999)."""
+
+
 def _finite(text: str) -> float:
     number = float(text)
     if number in (math.inf, -math.inf):
-        raise ValueError("a number is too large to represent")
+        raise _NotANumber("a number is too large to represent")
     return number
 
 
 def _refuse_constant(text: str) -> float:
-    raise ValueError(f"{text} is not JSON")
+    raise _NotANumber("it holds NaN or Infinity, which JSON does not allow")
 
 
 def _reread_low_memory(raw: bytes | str) -> Any:
@@ -140,27 +184,30 @@ def _reread_low_memory(raw: bytes | str) -> Any:
     try:
         return json.loads(text, parse_float=_finite, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
-        if error.pos >= len(text) or not text.strip():
+        if "surrogate" in error.msg:
+            detail = "it holds a lone surrogate, which is not valid Unicode"
+        elif error.pos >= len(text) or not text.strip():
             detail = "it ends before the JSON value is complete"
         else:
             detail = f"line {error.lineno}, column {error.colno}"
     except RecursionError:
         detail = "it nests too deeply"
-    except ValueError as error:
-        if "too large" in str(error):
-            detail = "a number is too large to represent"
-        else:
-            detail = "it holds NaN or Infinity, which JSON does not allow"
+    except _NotANumber as error:
+        detail = str(error)
+    except ValueError:  # an integer past the interpreter's limit on digits
+        detail = f"a number has more than {max_integer_digits():,} digits"
     return Issue((), "invalid-json", f"the body is not valid JSON ({detail})")
 
 
 def _decode_error(raw: bytes | str, error: orjson.JSONDecodeError) -> Issue:
     # Say where, never what: the position is safe to show, the text around it is not.
     reason = str(error)
-    if "UTF-8" in reason or "surrogates" in reason:
+    if "UTF-8" in reason and isinstance(raw, bytes):
         detail = "it is not valid UTF-8"
+    elif "surrogate" in reason:  # an escape such as \ud800, or such a character in text
+        detail = "it holds a lone surrogate, which is not valid Unicode"
     elif "recursion" in reason:
-        detail = "it nests deeper than 1,024 levels"
+        detail = f"it nests deeper than {MAX_DEPTH:,} levels"
     elif "infinity" in reason:
         detail = "a number is too large to represent"
     elif error.pos >= len(raw) or not raw.strip():
@@ -168,32 +215,3 @@ def _decode_error(raw: bytes | str, error: orjson.JSONDecodeError) -> Issue:
     else:
         detail = f"line {error.lineno}, column {error.colno}"
     return Issue((), "invalid-json", f"the body is not valid JSON ({detail})")
-
-
-def approximate_size(value: Any) -> int:
-    """The size of ``value`` as compact JSON, in bytes (exact unless orjson cannot encode it).
-
-    Used for the 32 KiB limit of each batch item. orjson refuses very deep or non-JSON values;
-    those are then measured by an iterative walk that counts strings without escapes.
-    """
-    try:
-        return len(orjson.dumps(value))
-    except (orjson.JSONEncodeError, TypeError):
-        pass
-    total = 0
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            total += 2 + max(len(item) - 1, 0)
-            for key, sub in item.items():
-                total += len(str(key).encode("utf-8", "surrogatepass")) + 3
-                stack.append(sub)
-        elif isinstance(item, list | tuple):
-            total += 2 + max(len(item) - 1, 0)
-            stack.extend(item)
-        elif isinstance(item, str):
-            total += len(item.encode("utf-8", "surrogatepass")) + 2
-        else:
-            total += len(str(item))
-    return total

@@ -1,0 +1,182 @@
+"""The HTTP API batch envelope: its items, and what its context and integrations give each one.
+
+Segment's HTTP API takes ``{"batch": [...], "context": {...}, "integrations": {...}}``. The
+envelope's ``context`` and ``integrations`` apply to every item, the item's own keys winning, and
+every item so merged is one event, which Segment holds to 32 KB (segment-docs, HTTP API page:
+"32KB per call"). This module decides what that means here, so that a batch costs time and
+memory in proportion to its body, never to the envelope's size times its items:
+
+* the envelope's ``context`` and ``integrations`` are normalized and checked once, for the
+  envelope itself: their issues are the batch's (:attr:`Batch.issues`), not repeated in each item;
+* each item is checked as the message it is; it is too large when its own size plus what the
+  merge adds to it (the envelope's entries it does not override) is over 32 KiB, so an envelope
+  ``context`` of more than 32 KiB makes every item too large;
+* an item's typed message gets the envelope's object itself (one object shared by every item
+  that has none of its own), or, when the item has its own, a ``collections.ChainMap`` of its
+  own keys over the envelope's: a read-only view, never a copy (``dict(view)`` makes one).
+
+A body is read with msgspec into its items' raw JSON, so each item is read and checked as a
+single message is, and its size is exactly its bytes.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import orjson
+
+from ._issue import Issue
+from ._normalize import normalize, snake_case
+from ._parse import MAX_BATCH_BYTES, parse, read_value
+
+__all__ = ["Envelope", "Shared", "read_envelope"]
+
+_RAW_ENVELOPE = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_RAW_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
+_DECODE = msgspec.json.Decoder().decode
+_MERGED = ("context", "integrations")
+
+
+def read_envelope(data: object) -> tuple[dict[str, Any], Any, list[Issue]] | Issue:
+    """Read a batch body: the envelope normalized (its ``batch`` left as it is), the items, and
+    the normalizer's issues about the envelope; or the issue that refuses the body.
+
+    Items are raw JSON (``msgspec.Raw``) when ``data`` is bytes or text that msgspec reads, else
+    values already read by :func:`~._parse.read_value`. ``batch`` may be missing or not an array:
+    the envelope's schema says so.
+    """
+    if isinstance(data, bytes | bytearray | memoryview | str):
+        raw = data if isinstance(data, bytes | str) else bytes(data)
+        size = len(raw) if isinstance(raw, bytes) or raw.isascii() else len(raw.encode())
+        if size > MAX_BATCH_BYTES:
+            text = f"the batch is {size:,} bytes; Segment's limit is {MAX_BATCH_BYTES:,} bytes"
+            return Issue((), "too-large", text)
+        try:
+            return _split_raw(_RAW_ENVELOPE.decode(raw))
+        # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError):
+            pass  # the plain parse below says what is wrong, or reads what msgspec could not
+    parsed = parse(data, limit=MAX_BATCH_BYTES, what="batch", low_memory=True)
+    if isinstance(parsed, Issue):
+        return parsed
+    return _split(parsed)
+
+
+def _batch_key(keys: Any) -> str | None:
+    """The one key that means ``batch`` once in snake_case, or None (none, or two)."""
+    names = [key for key in keys if snake_case(key) == "batch"]
+    return names[0] if len(names) == 1 else None
+
+
+def _split_raw(
+    envelope: dict[str, msgspec.Raw],
+) -> tuple[dict[str, Any], Any, list[Issue]]:
+    name = _batch_key(envelope)
+    rest = {key: _DECODE(raw) for key, raw in envelope.items() if key != name}
+    if name is None:
+        return _split(rest)
+    try:
+        items: Any = _RAW_ITEMS.decode(envelope[name])
+    except msgspec.ValidationError:  # not an array: the envelope's schema reports it
+        items = _DECODE(envelope[name])
+    shell = normalize(rest)
+    return {**shell.value, "batch": items}, items, list(shell.issues)
+
+
+def _split(parsed: dict[str, Any]) -> tuple[dict[str, Any], Any, list[Issue]]:
+    """Normalize an envelope read as a value, but not its items."""
+    name = _batch_key(parsed)
+    if name is None:
+        # No batch key, or two that collide: normalize it all, and report it all.
+        whole = normalize(parsed)
+        issues = [i for i in whole.issues if i.path[:1] != ("batch",)]
+        return whole.value, whole.value.get("batch"), issues
+    shell = normalize({key: value for key, value in parsed.items() if key != name})
+    items = parsed[name]
+    return {**shell.value, "batch": items}, items, list(shell.issues)
+
+
+def _size(value: Any) -> int:
+    """The size of a JSON value as compact JSON, in bytes."""
+    try:
+        return len(orjson.dumps(value))
+    except (orjson.JSONEncodeError, TypeError):  # integers past 64 bits, deep nesting
+        read = read_value(value, limit=1 << 62)
+        assert not isinstance(read, Issue)  # already read as JSON once
+        return read[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """The envelope's ``context`` or ``integrations``, as merged into every item.
+
+    Attributes:
+        name: ``"context"`` or ``"integrations"``.
+        value: The envelope's object, normalized.
+        size: Its size as compact JSON.
+        entries: The size of each of its entries (``"key":value``), by key.
+    """
+
+    name: str
+    value: dict[str, Any]
+    size: int
+    entries: dict[str, int]
+
+    @classmethod
+    def of(cls, name: str, value: dict[str, Any]) -> Shared:
+        entries = {key: len(orjson.dumps(key)) + 1 + _size(item) for key, item in value.items()}
+        return cls(name, value, 2 + sum(entries.values()) + len(entries) - 1, entries)
+
+    def added(self, own: Any) -> int:
+        """How many bytes merging into an item whose own value is ``own`` adds to it (about:
+        a separator either way)."""
+        if own is None:  # absent or null: the whole object comes in
+            return len(self.name) + 4 + self.size
+        if type(own) is not dict:  # not an object: the item's own value wins
+            return 0
+        entries = self.entries
+        overridden = sum(entries[key] + 1 for key in own if key in entries)
+        return self.size - 1 - overridden if own else self.size - 2
+
+    def merged(self, own: Any) -> Any:
+        """The value an item gets: the envelope's object, the item's own, or both in a view."""
+        if own is None or (type(own) is dict and not own):
+            return self.value
+        if type(own) is not dict:
+            return own
+        return ChainMap(own, self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What the envelope gives each item: its non-empty ``context`` and ``integrations``."""
+
+    shared: tuple[Shared, ...]
+
+    @classmethod
+    def of(cls, envelope: Mapping[str, Any]) -> Envelope:
+        return cls(
+            tuple(
+                Shared.of(name, value)
+                for name in _MERGED
+                if type(value := envelope.get(name)) is dict and value
+            )
+        )
+
+    def added_size(self, message: Mapping[str, Any]) -> int:
+        """The bytes merging adds to ``message`` (normalized)."""
+        return sum(shared.added(message.get(shared.name)) for shared in self.shared)
+
+    def merge(self, message: dict[str, Any]) -> dict[str, Any]:
+        """``message`` with the envelope's ``context`` and ``integrations`` merged in, without
+        copying them (a new top-level dict when anything is added)."""
+        if not self.shared:
+            return message
+        return {
+            **message,
+            **{shared.name: shared.merged(message.get(shared.name)) for shared in self.shared},
+        }
