@@ -17,12 +17,15 @@ import sys
 from collections.abc import Sequence
 from typing import BinaryIO
 
+import msgspec
 import orjson
 
 from ._catalog import UnknownSchemaName
 from ._conformance import add_conformance_arguments, run_conformance
 from ._files import UsageError, read_input, records, validate_files
-from ._normalize import normalize
+from ._issue import Issue
+from ._normalize import normalize_parts
+from ._parse import decode
 from ._sample import sample
 from ._select import CALL_TYPES
 from ._send import add_send_arguments, run_send
@@ -55,17 +58,21 @@ def _normalize(args: argparse.Namespace, stdin: BinaryIO) -> int:
         content = read_input(path, stdin)
         source = "<stdin>" if path == "-" else path
         for record in records(source, content):
-            try:
-                value = orjson.loads(record.raw)
-            except orjson.JSONDecodeError as error:
-                print(f"{source}:{record.line}: not valid JSON ({error.msg})", file=sys.stderr)
+            # msgspec reads every integer exactly, and writes it back so.
+            value = decode(record.raw)
+            if isinstance(value, Issue):
+                reason = value.message.removeprefix("the body is ")
+                print(f"{source}:{record.line}: {reason}", file=sys.stderr)
                 failed = True
                 continue
-            result = normalize(value)
-            for issue in result.issues:
+            # Parsed here, the value is a tree of JSON types: the fast way may normalize it.
+            normalized, issues = normalize_parts(value, owned=True)
+            for issue in issues:
                 print(f"{source}:{record.line}: {issue}", file=sys.stderr)
-            option = orjson.OPT_INDENT_2 if args.pretty else 0
-            sys.stdout.write(orjson.dumps(result.value, option=option).decode() + "\n")
+            encoded = msgspec.json.encode(normalized)
+            if args.pretty:
+                encoded = msgspec.json.format(encoded, indent=2)
+            sys.stdout.write(encoded.decode() + "\n")
     return 1 if failed else 0
 
 

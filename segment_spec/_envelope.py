@@ -30,7 +30,7 @@ import msgspec
 import orjson
 
 from ._issue import Issue
-from ._normalize import normalize, snake_case
+from ._normalize import normalize_parts, snake_case
 from ._parse import MAX_BATCH_BYTES, parse, read_value
 
 __all__ = ["Envelope", "Shared", "read_envelope"]
@@ -83,8 +83,8 @@ def _split_raw(
         items: Any = _RAW_ITEMS.decode(envelope[name])
     except msgspec.ValidationError:  # not an array: the envelope's schema reports it
         items = _DECODE(envelope[name])
-    shell = normalize(rest)
-    return {**shell.value, "batch": items}, items, list(shell.issues)
+    shell, issues = normalize_parts(rest, owned=True)
+    return {**shell, "batch": items}, items, list(issues)
 
 
 def _split(parsed: dict[str, Any]) -> tuple[dict[str, Any], Any, list[Issue]]:
@@ -92,12 +92,13 @@ def _split(parsed: dict[str, Any]) -> tuple[dict[str, Any], Any, list[Issue]]:
     name = _batch_key(parsed)
     if name is None:
         # No batch key, or two that collide: normalize it all, and report it all.
-        whole = normalize(parsed)
-        issues = [i for i in whole.issues if i.path[:1] != ("batch",)]
-        return whole.value, whole.value.get("batch"), issues
-    shell = normalize({key: value for key, value in parsed.items() if key != name})
-    items = parsed[name]
-    return {**shell.value, "batch": items}, items, list(shell.issues)
+        whole, found = normalize_parts(parsed, owned=True)
+        issues = [i for i in found if i.path[:1] != ("batch",)]
+        return whole, whole.get("batch"), issues
+    shell, found = normalize_parts(
+        {key: value for key, value in parsed.items() if key != name}, owned=True
+    )
+    return {**shell, "batch": parsed[name]}, parsed[name], list(found)
 
 
 def _size(value: Any) -> int:

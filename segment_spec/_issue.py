@@ -7,10 +7,11 @@ data (``issue.message``), so a caller never has to parse them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Issue", "Severity", "json_path"]
+__all__ = ["MAX_ISSUES", "MAX_ISSUE_STEPS", "Findings", "Issue", "Severity", "json_path"]
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -90,3 +91,68 @@ class Issue:
 
     def __str__(self) -> str:
         return f"{self.json_path}: {self.message}"
+
+
+# What one stage lists of one message, at most: this many issues, and this many path steps in
+# all (a key collision at each of 1,000 levels would otherwise give a million). Whatever is
+# found beyond them is counted, and said in one last issue.
+MAX_ISSUES = 100
+MAX_ISSUE_STEPS = 4096
+
+
+class Findings(list[Issue]):
+    """The issues one stage finds in one message, up to :data:`MAX_ISSUES` and
+    :data:`MAX_ISSUE_STEPS`; past them, issues are counted instead of kept, and a stage that
+    can skip its search once ``full`` is true sets ``truncated``.
+
+    ``errors_only`` asks the stage for its errors alone (validation leaves out the parts of a
+    schema that only warn), for when the bounds were reached before any error was listed.
+    """
+
+    __slots__ = ("errors_only", "omitted", "omitted_errors", "steps", "truncated")
+
+    def __init__(self, *, errors_only: bool = False) -> None:
+        super().__init__()
+        self.errors_only = errors_only
+        self.steps = 0
+        self.omitted = 0
+        self.omitted_errors = False
+        self.truncated = False
+
+    @property
+    def full(self) -> bool:
+        """True once no more issues are kept."""
+        return len(self) >= MAX_ISSUES or self.steps >= MAX_ISSUE_STEPS
+
+    def append(self, issue: Issue) -> None:
+        if self.full:
+            self.omitted += 1
+            self.omitted_errors = self.omitted_errors or issue.is_error
+            return
+        super().append(issue)
+        self.steps += len(issue.path)
+
+    def skip(self, *, error: bool = False) -> None:
+        """Count an issue not built, because ``full`` said it would not be kept."""
+        self.omitted += 1
+        self.omitted_errors = self.omitted_errors or error
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        for issue in issues:
+            self.append(issue)
+
+    def absorb(self, other: Findings) -> None:
+        """Take the issues, counts and truncation of ``other`` (a search within this one)."""
+        self.extend(other)
+        self.omitted += other.omitted
+        self.omitted_errors = self.omitted_errors or other.omitted_errors
+        self.truncated = self.truncated or other.truncated
+
+    def listed(self, what: str) -> list[Issue]:
+        """The issues kept, and one more saying what was left out, if anything was."""
+        if not (self.omitted or self.truncated):
+            return list(self)
+        counted = f"{self.omitted:,} more" if self.omitted and not self.truncated else "more"
+        severity = Severity.ERROR if self.omitted_errors else Severity.WARNING
+        text = f"{counted} {what} are not listed"
+        return [*self, Issue((), "more-issues", text, severity)]

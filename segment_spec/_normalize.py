@@ -24,7 +24,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn, TypeAlias
 
-from ._issue import Issue, Severity
+from ._issue import Findings, Issue, Severity
 
 __all__ = ["Normalized", "normalize", "snake_case"]
 
@@ -118,7 +118,7 @@ _CONTAINERS: Final = (Mapping, list, tuple)
 # container; a tuple path is made only for an issue. Steps are output keys and list indexes.
 _Link: TypeAlias = "tuple[_Link | None, Hashable]"
 # (input container, output parent, slot in the parent, role, the parent's link)
-_Frame: TypeAlias = "tuple[Any, Any, Hashable, int, _Link | None]"
+_Frame: TypeAlias = "tuple[Any, Any, Any, int, _Link | None]"
 
 
 def normalize(value: Any) -> Normalized:
@@ -135,14 +135,11 @@ def normalize(value: Any) -> Normalized:
     >>> normalize({"orderId": 1, "order_id": 2}).issues[0].json_path
     '$.orderId'
     """
-    kind = type(value)
-    if kind is not dict and (kind in _LEAVES or not isinstance(value, _CONTAINERS)):
+    # A value from the caller may share objects between places, or contain itself: only the
+    # careful walk, which meets each object once, is safe on it (the fast path below would
+    # walk a shared object at each place, which can take time exponential in the depth).
+    if type(value) in _LEAVES or not _is_container(value):
         return Normalized(value, ())
-    if kind is dict:
-        try:
-            return Normalized(_fast_message(value, True), ())
-        except (_Slow, RecursionError):
-            pass  # the careful walk below handles it, and reports what it finds
     return _walk(value)
 
 
@@ -150,18 +147,20 @@ def normalize_parts(value: Any, *, owned: bool = False) -> tuple[Any, tuple[Issu
     """:func:`normalize`'s value and issues, without the :class:`Normalized` around them (its
     frozen ``__init__`` costs a quarter of a microsecond, and every message pays it).
 
-    ``owned`` says that nobody else holds ``value`` (it was just parsed from a body): when every
-    key in it is already in snake_case, which is how Segment forwards messages to a Direct
-    destination, ``value`` itself is the result, with no copy.
+    ``owned`` says that ``value`` was just parsed (from a body, or read by
+    :func:`~._parse.parse`): a tree of exact JSON types, within Segment's size limits, that
+    nobody else holds. It may then take the fast path, and when every key in it is already in
+    snake_case, which is how Segment forwards messages to a Direct destination, ``value``
+    itself is the result, with no copy.
     """
-    if type(value) is dict:
+    if owned and type(value) is dict:
         try:
-            if owned and _already_snake(value, True):
+            if _already_snake(value, True):
                 return value, ()
             return _fast_message(value, True), ()
         except (_Slow, RecursionError):
             pass
-    result = normalize(value)
+    result = _walk(value) if _is_container(value) else Normalized(value, ())
     return result.value, result.issues
 
 
@@ -345,140 +344,204 @@ def normalize_message(value: Any, *, owned: bool = False) -> Normalized:
     """Like :func:`normalize`, for one message of a batch: its ``integrations`` keep their
     keys, and a ``batch`` key in it is an ordinary key. ``owned`` is as for
     :func:`normalize_parts`."""
-    if type(value) is dict:
+    if owned and type(value) is dict:
         try:
-            if owned and _already_snake(value, False):
+            if _already_snake(value, False):
                 return Normalized(value, ())
             return Normalized(_fast_message(value, False), ())
         except (_Slow, RecursionError):
             pass
-    return _walk(value, _MESSAGE)
+    return _walk(value, _MESSAGE) if _is_container(value) else Normalized(value, ())
 
 
 def _walk(value: Any, role: int = _ROOT) -> Normalized:
-    """The careful walk: any depth, any Mapping, collisions, empty keys, self-references."""
+    """The careful walk: any depth, any Mapping, collisions, empty keys, shared objects."""
     keys = _KEYS
     leaves = _LEAVES
-    containers = _CONTAINERS
-    issues: list[Issue] = []
+    issues = Findings()
     top: list[Any] = [value]
-    # Output containers of the input containers being walked, by id: a value that contains
-    # itself is pointed at its output instead of being walked forever.
-    open_: dict[int, Any] = {}
-    stack: list[_Frame | int] = [(value, top, 0, role, None)]
+    # The output made for each input container, by its id and role: a container met again
+    # (shared by two places, or containing itself) is not walked again, its output is reused.
+    # Parsed JSON shares nothing; a value built in Python may, and walking each place anew
+    # could take time exponential in its depth.
+    made: dict[tuple[int, int], Any] = {}
+    stack: list[_Frame] = [(value, top, 0, role, None)]
     while stack:
-        frame = stack.pop()
-        if isinstance(frame, int):  # every child of that container is done
-            del open_[frame]
+        obj, parent, slot, role, parent_link = stack.pop()
+        seen = made.get((id(obj), role))
+        if seen is not None:  # made since this frame was pushed (an earlier sibling had it)
+            parent[slot] = seen
             continue
-        obj, parent, slot, role, parent_link = frame
         link: _Link = (parent_link, slot)
         new: Any
         kind = type(obj)
-        if kind is dict or (kind is not list and isinstance(obj, Mapping)):
+        if kind is dict or (kind is not list and kind is not tuple and _is_mapping(obj)):
+            pairs = _pairs(obj, link, issues)
+            if pairs is None:  # its items cannot be read: kept as it is, with a warning
+                parent[slot] = obj
+                continue
             if role == _INTEGRATIONS:
-                new = dict(obj)
+                new = dict(obj) if kind is dict else _renamed(pairs, link, issues, keep=True)
             else:
-                new = {keys[k]: v for k, v in obj.items()}
+                try:
+                    new = {keys[k]: v for k, v in pairs}
+                except Exception:  # a key that is not hashable, or hashes badly
+                    new = None
                 # A collision leaves fewer keys; "" means a key may have had nothing to keep.
-                if len(new) != len(obj) or "" in new:
-                    new = _rename_carefully(obj, link, issues)
+                if new is None or len(new) != len(pairs) or "" in new:
+                    new = _renamed(pairs, link, issues, keep=False)
             parent[slot] = new
-            oid = id(obj)
-            open_[oid] = new
-            start = len(stack)
+            made[(id(obj), role)] = new
             roles = _CHILD_ROLES.get(role)
-            for key, v in new.items():
-                kind = type(v)
-                if kind in leaves or (
-                    kind is not dict and kind is not list and not isinstance(v, containers)
-                ):
-                    continue
-                if id(v) in open_:
-                    new[key] = open_[id(v)]
-                    continue
-                child_role = _PLAIN if roles is None else roles.get(key, _PLAIN)
-                stack.append((v, new, key, child_role, link))
+            children = [
+                (v, new, key, _PLAIN if roles is None else roles.get(key, _PLAIN), link)
+                for key, v in new.items()
+                if type(v) not in leaves
+            ]
         else:
             new = list(obj)
             parent[slot] = new
-            oid = id(obj)
-            open_[oid] = new
-            start = len(stack)
+            made[(id(obj), role)] = new
             child_role = _MESSAGE if role == _BATCH else _PLAIN
-            for index, v in enumerate(new):
-                kind = type(v)
-                if kind in leaves or (
-                    kind is not dict and kind is not list and not isinstance(v, containers)
-                ):
-                    continue
-                if id(v) in open_:
-                    new[index] = open_[id(v)]
-                    continue
-                stack.append((v, new, index, child_role, link))
-        pushed = len(stack) - start
-        if not pushed:
-            del open_[oid]
-            continue
-        if pushed > 1:  # walk children first to last, so issues come in document order
-            children = stack[start:]
-            children.reverse()
-            stack[start:] = children
-        stack.insert(start, oid)
-    return Normalized(top[0], tuple(issues))
+            children = [
+                (v, new, index, child_role, link)
+                for index, v in enumerate(new)
+                if type(v) not in leaves
+            ]
+        # Walk children first to last, so that issues come in document order.
+        for child in reversed(children):
+            item, holder, place, child_role, _ = child
+            seen = made.get((id(item), child_role))
+            if seen is not None:
+                holder[place] = seen
+            elif _is_container(item):
+                stack.append(child)
+    return Normalized(top[0], tuple(issues.listed("keys that kept their original spelling")))
 
 
-def _rename_carefully(
-    obj: Mapping[Hashable, Any], link: _Link, issues: list[Issue]
+def _is_mapping(value: Any) -> bool:
+    try:
+        return isinstance(value, Mapping)
+    except Exception:  # an object whose class cannot even be asked: a leaf
+        return False
+
+
+def _is_container(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict or kind is list or kind is tuple:
+        return True
+    try:
+        return isinstance(value, _CONTAINERS)
+    except Exception:
+        return False
+
+
+def _pairs(obj: Any, link: _Link, issues: Findings) -> list[tuple[Any, Any]] | None:
+    """The items of a Mapping, or None (with a warning) when reading them raises."""
+    if type(obj) is dict:
+        return list(obj.items())
+    try:
+        return list(obj.items())
+    except Exception as error:
+        if issues.full:
+            issues.skip()
+        else:
+            text = f"the object could not be read ({type(error).__name__}); it is kept as it is"
+            issues.append(Issue(_path(link), "unreadable", text, Severity.WARNING))
+        return None
+
+
+def _renamed(
+    pairs: list[tuple[Any, Any]], link: _Link, issues: Findings, *, keep: bool
 ) -> dict[Hashable, Any]:
-    """Convert the keys of one object where two keys collide or one would become empty."""
+    """Name the keys of one object where two keys collide, one would become empty, or one
+    cannot be a dict key (``keep``: destination names, kept as they are)."""
     keys = _KEYS
-    items = list(obj.items())
-    converted = [keys[key] for key, _ in items]
+    converted: list[Any] = []
+    for key, _ in pairs:
+        if not _hashable(key):
+            converted.append(_UNHASHABLE)
+        elif keep or type(key) is not str:
+            converted.append(key)
+        else:
+            converted.append(keys[key])
     owner: dict[Hashable, int] = {}  # converted key -> index of the item that gets it
-    for index, (key, _) in enumerate(items):
+    for index, (key, _) in enumerate(pairs):
         name = converted[index]
-        if name == "" and key != "":
-            continue  # nothing to keep: this key keeps its own spelling
+        if name is _UNHASHABLE or (name == "" and key != ""):
+            continue  # this key keeps its own spelling, or gets a name of its own
         if name not in owner or name == key:  # the key already in snake_case wins
             owner[name] = index
     new: dict[Hashable, Any] = {}
-    for index, (key, value) in enumerate(items):
+    numbers: dict[str, int] = {}  # the next free number of each name given twice
+    for index, (key, value) in enumerate(pairs):
         name = converted[index]
         problem: tuple[str, str] | None = None
-        if owner.get(name) != index:
+        if name is _UNHASHABLE:
+            name = _free_name(key, new, numbers)
+            problem = (
+                "key-type",
+                f"a key of type {type(key).__name__} cannot be a key of a dict; "
+                f"it is kept as {name!r}",
+            )
+        elif owner.get(name) != index:
             if name == "":
                 problem = (
                     "empty-key",
-                    f"key {key!r} has no letters or digits to keep in snake_case; "
+                    f"key {_shown(key)} has no letters or digits to keep in snake_case; "
                     "it is kept as it is",
                 )
             else:
                 problem = (
                     "key-collision",
-                    f"key {key!r} also becomes {name!r}; it is kept under its original name",
+                    f"key {_shown(key)} also becomes {_shown(name)}; "
+                    "it is kept under its original name",
                 )
             name = key
         if name in new:
             # Never for a dict: a kept original is not in snake_case and a converted key is,
             # so they differ. A Mapping that yields one key twice gets here.
-            name = _free_name(key, new)
+            name = _free_name(key, new, numbers)
             problem = (
                 "key-collision",
-                f"key {key!r} equals another key; it is kept as {name!r}",
+                f"key {_shown(key)} equals another key; it is kept as {name!r}",
             )
         if problem is not None:
             keyword, message = problem
-            issues.append(Issue((*_path(link), _step(name)), keyword, message, Severity.WARNING))
+            if issues.full:  # counted, never built: paths of deep keys are long
+                issues.skip()
+            else:
+                path = (*_path(link), _step(name))
+                issues.append(Issue(path, keyword, message, Severity.WARNING))
         new[name] = value
     return new
 
 
-def _free_name(key: Hashable, taken: Mapping[Hashable, Any]) -> str:
+_UNHASHABLE: Final = object()
+
+
+def _hashable(key: Any) -> bool:
+    try:
+        hash(key)
+    except Exception:
+        return False
+    return True
+
+
+def _shown(key: Hashable) -> str:
+    """A key as an issue's message shows it: a very long key is cut, with its length."""
+    if isinstance(key, str) and len(key) > 80:
+        return f"{key[:60]!r}... ({len(key):,} characters)"
+    return repr(key)
+
+
+def _free_name(key: Hashable, taken: Mapping[Hashable, Any], numbers: dict[str, int]) -> str:
+    """A name for a key that cannot keep its own: ``"<key> (2)"``, ``"<key> (3)"``, ..."""
     base = key if isinstance(key, str) else type(key).__name__
-    number = 2
+    number = numbers.get(base, 2)
     while f"{base} ({number})" in taken:
         number += 1
+    numbers[base] = number + 1
     return f"{base} ({number})"
 
 
@@ -486,7 +549,11 @@ def _step(key: Hashable) -> str | int:
     """A path step for an output key or list index (a key that is not a string is rendered)."""
     if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
         return key
-    return repr(key)
+    try:
+        shown = repr(key)
+    except Exception:  # an object whose repr raises: its type will do
+        return f"<{type(key).__name__}>"
+    return shown if len(shown) <= 80 else f"<{type(key).__name__}>"
 
 
 def _path(link: _Link | None) -> tuple[str | int, ...]:

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_BATCH_ITEMS",
     "MAX_DEPTH",
     "MAX_MESSAGE_BYTES",
+    "decode",
     "describe_type",
     "parse",
     "parse_sized",
@@ -92,14 +93,14 @@ def parse_sized(
         size = len(raw)
         if size > limit:
             return _too_large(size, limit, what)
-        value = _decode(raw, low_memory)
+        value = decode(raw, low_memory)
     elif isinstance(data, str):
         text = data if type(data) is str else str.__str__(data)
         # isascii() reads a flag: only text with other characters is encoded to be measured.
         size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
         if size > limit:
             return _too_large(size, limit, what)
-        value = _decode(text, low_memory)
+        value = decode(text, low_memory)
     else:
         read = read_value(data, limit=limit, what=what)
         if isinstance(read, Issue):
@@ -113,7 +114,9 @@ def parse_sized(
     return Issue((), "not-an-object", message)
 
 
-def _decode(text: bytes | str, low_memory: bool) -> Any:
+def decode(text: bytes | str, low_memory: bool = False) -> Any:
+    """Read one JSON text of any size into a value (integers exact), or the :class:`Issue`
+    that says why it is not JSON."""
     try:
         return _DECODE(text)
     # Both are named: msgspec.DecodeError is not a ValueError in every supported release.

@@ -254,7 +254,8 @@ class _Reader:
                 if ident in self.open:
                     raise self.refuse(
                         where,
-                        f"{_where(where)} refers to a value that contains it, which JSON cannot hold",
+                        f"{_where(where)} refers to a value that contains it, "
+                        "which JSON cannot hold",
                     )
                 self._check_depth(depth, where)
                 is_object = isinstance(source, Mapping)
