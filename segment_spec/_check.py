@@ -129,7 +129,7 @@ def _check_normalized(
             # message without a usable type still hears about missing ids.
             identity = identity_validator()
             if not identity.ok(message):
-                identity.issues(message, (), issues)
+                issues.extend(identity.report(message))
         return reject(issues)
     call = selection.call
     if selection.warning is not None:
@@ -137,7 +137,7 @@ def _check_normalized(
         message = {**message, "type": call}
     validator = call_validator(call)
     if not validator.ok(message):
-        validator.issues(message, (), issues)
+        issues.extend(validator.report(message))
         if any(issue.is_error for issue in issues):
             return _refuse(issues, strict)
     issues.extend(timestamp_warnings(message))
@@ -183,8 +183,7 @@ def _semantic_issues(message: Mapping[str, Any], issues: list[Issue]) -> Event |
     validator = event_validator(event)
     if validator.ok(properties):
         return event
-    found: list[Issue] = []
-    validator.issues(properties, ("properties",), found)
+    found = validator.report(properties, ("properties",))
     # The reserved track properties (revenue, currency, ...) may already have said the same.
     seen = {(issue.path, issue.keyword) for issue in issues}
     issues.extend(
@@ -344,7 +343,7 @@ def check_batch(
         return reject([Issue(("batch",), "too-large", text)])
     validator = batch_validator()
     if not validator.ok(envelope):
-        validator.issues(envelope, (), envelope_issues)
+        envelope_issues.extend(validator.report(envelope))
     if strict:
         envelope_issues = [issue.as_error() for issue in envelope_issues]
     if any(issue.is_error for issue in envelope_issues):

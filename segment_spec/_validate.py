@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from ._generate import generate_ok
-from ._issue import Issue, Severity, dotted
+from ._issue import Findings, Issue, Severity, dotted
 from ._parse.value import describe_type
 from ._timestamps import is_timestamp
 from ._typed import typed_ok
@@ -39,7 +39,7 @@ __all__ = ["Compiled", "SchemaError", "compile_schema"]
 
 Path = tuple[str | int, ...]
 Ok = Callable[[Any], bool]
-Report = Callable[[Any, Path, list[Issue]], None]
+Report = Callable[[Any, Path, Findings], None]
 Lookup = Callable[[str], Mapping[str, Any]]
 
 
@@ -58,6 +58,18 @@ class Compiled:
     ok: Ok
     issues: Report
     typed: Ok | None = None
+
+    def report(self, value: Any, path: Path = ()) -> list[Issue]:
+        """Every issue of ``value``, within the bounds of :class:`Findings`; when the bounds cut
+        the search before any error was listed, the errors are looked for on their own, so
+        that they are listed (and decide) whatever the warnings before them."""
+        found = Findings()
+        self.issues(value, path, found)
+        if (found.truncated or found.omitted_errors) and not any(i.is_error for i in found):
+            errors = Findings(errors_only=True)
+            self.issues(value, path, errors)
+            return [*errors.listed("errors"), *found.listed("issues")]
+        return found.listed("issues")
 
 
 _ANNOTATIONS = frozenset(
@@ -215,7 +227,7 @@ class _Compiler:
             return Compiled(lambda value: True, lambda value, path, out: None)
         if schema is False:
 
-            def refuse(value: Any, path: Path, out: list[Issue]) -> None:
+            def refuse(value: Any, path: Path, out: Findings) -> None:
                 out.append(Issue(path, "false", f"{_where(path)} is not allowed"))
 
             return Compiled(lambda value: False, refuse)
@@ -260,21 +272,28 @@ class _Compiler:
         ok = _all_ok(oks)
         all_reports = tuple(reports)
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if type_gate is not None and not type_gate(value):
                 # A value of the wrong type: the type issue says all there is to say.
                 all_reports[0](value, path, out)
                 return
             for each in all_reports:
+                if out.full:  # what is listed is enough: stop looking
+                    out.truncated = True
+                    return
                 each(value, path, out)
 
         if schema.get("x-severity") == "warning":
             inner = report
 
-            def report(value: Any, path: Path, out: list[Issue]) -> None:
-                found: list[Issue] = []
+            def report(value: Any, path: Path, out: Findings) -> None:
+                if out.errors_only:  # nothing here rejects a message
+                    return
+                found = Findings()
                 inner(value, path, found)
                 out.extend(Issue(i.path, i.keyword, i.message, Severity.WARNING) for i in found)
+                out.omitted += found.omitted
+                out.truncated = out.truncated or found.truncated
 
         return Compiled(ok, report)
 
@@ -292,7 +311,7 @@ class _Compiler:
             def gate(value: Any) -> bool:
                 return any(test(value) for test in tests)
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if not gate(value):
                 message = f"{_where(path)} must be {expected}, not {describe_type(value)}"
                 out.append(Issue(path, "type", message))
@@ -305,7 +324,7 @@ class _Compiler:
         def ok(value: Any) -> bool:
             return bool(value == const and type(value) is type(const))
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if not ok(value):
                 out.append(Issue(path, "const", f"{_where(path)} must be {json.dumps(const)}"))
 
@@ -319,7 +338,7 @@ class _Compiler:
         def ok(value: Any) -> bool:
             return any(value == o and type(value) is type(o) for o in allowed)
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if not ok(value):
                 out.append(Issue(path, "enum", f"{_where(path)} must be one of {listing}"))
 
@@ -343,7 +362,7 @@ class _Compiler:
                 return False
             return search is None or search(value) is not None
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if not isinstance(value, str):
                 return
             where = _where(path)
@@ -373,7 +392,7 @@ class _Compiler:
                 return True
             return (low is None or value >= low) and (high is None or value <= high)
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if not _is_number(value):
                 return
             if low is not None and value < low:
@@ -391,7 +410,7 @@ class _Compiler:
         def ok(value: Any) -> bool:
             return value is None or not isinstance(value, str | int | float) or test(value)
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if not ok(value):
                 out.append(Issue(path, "format", f"{_where(path)} must be {text}"))
 
@@ -433,7 +452,7 @@ class _Compiler:
                         return False
             return True
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if not isinstance(value, Mapping):
                 return
             missing = set()
@@ -450,10 +469,16 @@ class _Compiler:
                 if item is _MISSING or name in missing:
                     continue
                 if not compiled.ok(item):
+                    if out.full:
+                        out.truncated = True
+                        return
                     compiled.issues(item, (*path, name), out)
             if extra is not None:
                 for key, item in value.items():
                     if key not in props and not extra.ok(item):
+                        if out.full:
+                            out.truncated = True
+                            return
                         extra.issues(item, (*path, key), out)
 
         oks.append(ok)
@@ -477,7 +502,7 @@ class _Compiler:
                 return False
             return items is None or all(items.ok(item) for item in value)
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if not isinstance(value, list | tuple):
                 return
             where = _where(path)
@@ -488,6 +513,9 @@ class _Compiler:
             if items is not None:
                 for index, item in enumerate(value):
                     if not items.ok(item):
+                        if out.full:
+                            out.truncated = True
+                            return
                         items.issues(item, (*path, index), out)
 
         oks.append(ok)
@@ -508,7 +536,7 @@ class _Compiler:
         def ok(value: Any) -> bool:
             return any(branch.ok(value) for branch in branches)
 
-        def report(value: Any, path: Path, out: list[Issue]) -> None:
+        def report(value: Any, path: Path, out: Findings) -> None:
             if ok(value):
                 return
             if named is not None:
@@ -520,12 +548,12 @@ class _Compiler:
             # "traits does not match any allowed form").
             fitting = []
             for branch in branches:
-                found: list[Issue] = []
+                found = Findings(errors_only=out.errors_only)
                 branch.issues(value, path, found)
                 if not any(i.path == path and i.keyword == "type" for i in found):
                     fitting.append(found)
             if len(fitting) == 1:
-                out.extend(fitting[0])
+                out.absorb(fitting[0])
                 return
             if not fitting and expected:
                 message = f"{_where(path)} must be {expected}, not {describe_type(value)}"

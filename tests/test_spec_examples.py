@@ -119,8 +119,7 @@ def test_event_properties_match_their_event() -> None:
         assert exact, example.file
         validator = event_validator(event)
         properties = _properties_of(example)
-        found: list[Any] = []
-        validator.issues(properties, ("properties",), found)
+        found = validator.report(properties, ("properties",))
         assert found == [], (example.file, found)
         checked += 1
     assert checked >= 100
@@ -143,8 +142,7 @@ def test_trait_and_other_fragments_match_reserved_fields(kind: str, schema: str)
     assert fragments
     for example in fragments:
         value = example.value if "integrations" in kind else normalize(example.value).value
-        found: list[Any] = []
-        validator.issues(value, (), found)
+        found = validator.report(value, ())
         assert found == [], (example.file, found)
 
 

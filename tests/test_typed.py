@@ -28,8 +28,7 @@ def compiled(schema: dict[str, Any], **others: dict[str, Any]) -> Compiled:
 
 
 def verdicts(check: Compiled, value: Any) -> tuple[bool | None, bool, bool]:
-    found: list[Any] = []
-    check.issues(value, (), found)
+    found = check.report(value, ())
     typed = check.typed(value) if check.typed is not None else None
     return typed, check.ok(value), not found
 
