@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import binascii
 import hmac
+import re
 from base64 import b64decode
 
 from ._issue import Issue
 from ._reply import Rejection, reject
 
 __all__ = ["Unauthorized", "api_key", "keys_match"]
+
+# RFC 9110's token (the scheme) and RFC 7235's token68 (the credentials), ASCII only.
+_SCHEME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 class Unauthorized(ValueError):
@@ -33,8 +38,13 @@ class Unauthorized(ValueError):
 def api_key(header: str | bytes | None) -> str:
     """Return the API key from an ``Authorization`` header value.
 
+    The value must be the scheme ``Basic`` (in any letter case), one or more spaces, then the
+    base64 of ``"<api key>:<password>"`` (RFC 7235 and RFC 7617); spaces, tabs and line ends
+    around the whole value are ignored, as HTTP parsers trim them.
+
     Raises :class:`Unauthorized` (with a 401 ``.rejection``) when the header is missing, is not
-    Basic, is not base64, has no colon, or carries an empty key.
+    Basic, separates the scheme from the credentials with anything but spaces, is not base64,
+    has no colon, or carries an empty key.
 
     >>> api_key("Basic c2VnbWVudDo=")
     'segment'
@@ -48,15 +58,25 @@ def api_key(header: str | bytes | None) -> str:
             raise Unauthorized("the Authorization header is not text") from None
     if not isinstance(header, str):
         raise Unauthorized("the Authorization header is not text")
-    # Any whitespace may separate the scheme from the credentials (a tab too, not only a space).
-    scheme, *rest = header.split(None, 1) or [""]
-    credentials = rest[0] if rest else ""
-    if not scheme:
+    # RFC 7235: the scheme, one or more spaces, the credentials (RFC 7617: base64, a token68).
+    # Whitespace around the whole value is what HTTP parsers trim; no other separator counts.
+    value = str.__str__(header).strip(" \t\r\n")
+    if not value:
         raise Unauthorized("the Authorization header is empty")
+    found = _SCHEME.match(value)
+    scheme = found.group() if found else ""
     if scheme.lower() != "basic":
         raise Unauthorized("the Authorization header must use the Basic scheme")
+    rest = value[len(scheme) :]
+    if not rest:
+        raise Unauthorized("the Authorization header has no credentials after Basic")
+    if not rest.startswith(" "):
+        raise Unauthorized("the Basic scheme must be followed by a space, then the credentials")
+    credentials = rest.lstrip(" ")
+    if not _TOKEN68.fullmatch(credentials):
+        raise Unauthorized("the Basic credentials are not valid base64 of UTF-8 text")
     try:
-        decoded = b64decode(credentials.strip(), validate=True).decode("utf-8")
+        decoded = b64decode(credentials, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
         raise Unauthorized("the Basic credentials are not valid base64 of UTF-8 text") from None
     key, colon, _password = decoded.partition(":")
@@ -73,4 +93,6 @@ def keys_match(given: str, expected: str) -> bool:
     >>> keys_match(api_key("Basic c2VnbWVudDo="), "segment")
     True
     """
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )

@@ -364,58 +364,49 @@ def _walk(value: Any, role: int = _ROOT) -> Normalized:
     # (shared by two places, or containing itself) is not walked again, its output is reused.
     # Parsed JSON shares nothing; a value built in Python may, and walking each place anew
     # could take time exponential in its depth.
-    made: dict[tuple[int, int], Any] = {}
+    made: dict[int, Any] = {}  # keyed by id * 8 + role
     stack: list[_Frame] = [(value, top, 0, role, None)]
     while stack:
         obj, parent, slot, role, parent_link = stack.pop()
-        seen = made.get((id(obj), role))
-        if seen is not None:  # made since this frame was pushed (an earlier sibling had it)
+        seen = made.get(id(obj) * 8 + role)
+        if seen is not None:  # met before: shared by two places, or containing itself
             parent[slot] = seen
             continue
         link: _Link = (parent_link, slot)
         new: Any
         kind = type(obj)
-        if kind is dict or (kind is not list and kind is not tuple and _is_mapping(obj)):
+        if kind is dict:
+            if role == _INTEGRATIONS:
+                new = dict(obj)
+            else:
+                new = {keys[k]: v for k, v in obj.items()}
+                # A collision leaves fewer keys; "" means a key may have had nothing to keep.
+                if len(new) != len(obj) or "" in new:
+                    new = _renamed(list(obj.items()), link, issues, keep=False, plain=True)
+        elif kind is not list and kind is not tuple and _is_mapping(obj):
             pairs = _pairs(obj, link, issues)
             if pairs is None:  # its items cannot be read: kept as it is, with a warning
                 parent[slot] = obj
                 continue
-            if role == _INTEGRATIONS:
-                new = dict(obj) if kind is dict else _renamed(pairs, link, issues, keep=True)
-            else:
-                try:
-                    new = {keys[k]: v for k, v in pairs}
-                except Exception:  # a key that is not hashable, or hashes badly
-                    new = None
-                # A collision leaves fewer keys; "" means a key may have had nothing to keep.
-                if new is None or len(new) != len(pairs) or "" in new:
-                    new = _renamed(pairs, link, issues, keep=False)
-            parent[slot] = new
-            made[(id(obj), role)] = new
-            roles = _CHILD_ROLES.get(role)
-            children = [
-                (v, new, key, _PLAIN if roles is None else roles.get(key, _PLAIN), link)
-                for key, v in new.items()
-                if type(v) not in leaves
-            ]
+            new = _renamed(pairs, link, issues, keep=role == _INTEGRATIONS, plain=False)
         else:
             new = list(obj)
             parent[slot] = new
-            made[(id(obj), role)] = new
+            made[id(obj) * 8 + role] = new
             child_role = _MESSAGE if role == _BATCH else _PLAIN
-            children = [
-                (v, new, index, child_role, link)
-                for index, v in enumerate(new)
-                if type(v) not in leaves
-            ]
-        # Walk children first to last, so that issues come in document order.
-        for child in reversed(children):
-            item, holder, place, child_role, _ = child
-            seen = made.get((id(item), child_role))
-            if seen is not None:
-                holder[place] = seen
-            elif _is_container(item):
-                stack.append(child)
+            # Pushed last to first, so that children are walked, and issues found, in order.
+            for index in range(len(new) - 1, -1, -1):
+                item = new[index]
+                if type(item) not in leaves and _is_container(item):
+                    stack.append((item, new, index, child_role, link))
+            continue
+        parent[slot] = new
+        made[id(obj) * 8 + role] = new
+        roles = _CHILD_ROLES.get(role)
+        for key, item in reversed(new.items()):
+            if type(item) not in leaves and _is_container(item):
+                child_role = _PLAIN if roles is None else roles.get(key, _PLAIN)
+                stack.append((item, new, key, child_role, link))
     return Normalized(top[0], tuple(issues.listed("keys that kept their original spelling")))
 
 
@@ -452,14 +443,15 @@ def _pairs(obj: Any, link: _Link, issues: Findings) -> list[tuple[Any, Any]] | N
 
 
 def _renamed(
-    pairs: list[tuple[Any, Any]], link: _Link, issues: Findings, *, keep: bool
+    pairs: list[tuple[Any, Any]], link: _Link, issues: Findings, *, keep: bool, plain: bool
 ) -> dict[Hashable, Any]:
     """Name the keys of one object where two keys collide, one would become empty, or one
-    cannot be a dict key (``keep``: destination names, kept as they are)."""
+    cannot be a dict key (``keep``: destination names, kept as they are; ``plain``: the items
+    of a dict, whose keys are hashable)."""
     keys = _KEYS
     converted: list[Any] = []
     for key, _ in pairs:
-        if not _hashable(key):
+        if not plain and not _hashable(key):
             converted.append(_UNHASHABLE)
         elif keep or type(key) is not str:
             converted.append(key)
@@ -476,44 +468,43 @@ def _renamed(
     numbers: dict[str, int] = {}  # the next free number of each name given twice
     for index, (key, value) in enumerate(pairs):
         name = converted[index]
-        problem: tuple[str, str] | None = None
+        keyword = ""
         if name is _UNHASHABLE:
             name = _free_name(key, new, numbers)
-            problem = (
-                "key-type",
-                f"a key of type {type(key).__name__} cannot be a key of a dict; "
-                f"it is kept as {name!r}",
-            )
+            keyword = "key-type"
         elif owner.get(name) != index:
-            if name == "":
-                problem = (
-                    "empty-key",
-                    f"key {_shown(key)} has no letters or digits to keep in snake_case; "
-                    "it is kept as it is",
-                )
-            else:
-                problem = (
-                    "key-collision",
-                    f"key {_shown(key)} also becomes {_shown(name)}; "
-                    "it is kept under its original name",
-                )
-            name = key
+            keyword = "empty-key" if name == "" else "key-collision"
+            wanted, name = name, key
         if name in new:
             # Never for a dict: a kept original is not in snake_case and a converted key is,
             # so they differ. A Mapping that yields one key twice gets here.
             name = _free_name(key, new, numbers)
-            problem = (
-                "key-collision",
-                f"key {_shown(key)} equals another key; it is kept as {name!r}",
-            )
-        if problem is not None:
-            keyword, message = problem
-            if issues.full:  # counted, never built: paths of deep keys are long
-                issues.skip()
-            else:
-                path = (*_path(link), _step(name))
-                issues.append(Issue(path, keyword, message, Severity.WARNING))
+            keyword = "key-repeated"
         new[name] = value
+        if not keyword:
+            continue
+        if issues.full:  # counted, never written: the paths of deep keys are long
+            issues.skip()
+            continue
+        if keyword == "key-type":
+            text = (
+                f"a key of type {type(key).__name__} cannot be a key of a dict; "
+                f"it is kept as {name!r}"
+            )
+        elif keyword == "empty-key":
+            text = (
+                f"key {_shown(key)} has no letters or digits to keep in snake_case; "
+                "it is kept as it is"
+            )
+        elif keyword == "key-collision":
+            text = (
+                f"key {_shown(key)} also becomes {_shown(wanted)}; "
+                "it is kept under its original name"
+            )
+        else:
+            text = f"key {_shown(key)} equals another key; it is kept as {name!r}"
+            keyword = "key-collision"
+        issues.append(Issue((*_path(link), _step(name)), keyword, text, Severity.WARNING))
     return new
 
 

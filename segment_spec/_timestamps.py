@@ -9,7 +9,8 @@ Accepted (seen in Segment's libraries and in the real corpus):
 * a JSON number: Unix epoch milliseconds, what JavaScript's ``Date.now()`` gives (this is
   reported as a warning, ``timestamp-number``, because the spec asks for strings).
 
-Anything else (``"NOW"``, ``"2015-2-02T00:30:08Z"``, ``"2017"``, a month 13) is not a date.
+Anything else (``"NOW"``, ``"2015-2-02T00:30:08Z"``, ``"2017"``, a month 13, digits other than
+ASCII ``0``-``9``) is not a date.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ __all__ = ["TIMESTAMP_FIELDS", "is_timestamp", "parse_timestamp"]
 
 TIMESTAMP_FIELDS = ("timestamp", "sent_at", "received_at", "original_timestamp")
 
+# ASCII digits only: ``\d`` would take any Unicode digit ("٢٠١٥" for 2015).
 _ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?"
+    r"(?:([Zz])|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?"
 )
+# The longest text the grammar reads: a date, a time with nine fraction digits, an offset.
+_LONGEST = len("2015-02-23T22:28:55.123456789+05:30")
 
 # datetime only reaches year 9999; epoch milliseconds beyond that are not dates.
 _MAX_EPOCH_MS = 253_402_300_799_999
@@ -90,6 +94,8 @@ def _parse_cached(text: str) -> datetime | None:
     found: datetime | None = _RECENT.get(text, _UNSEEN)
     if found is not _UNSEEN:
         return found
+    if len(text) > _LONGEST:  # not a date, and not worth keeping in the cache
+        return None
     parsed: datetime | None = None
     if (
         len(text) in _FAST_LENGTHS

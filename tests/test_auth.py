@@ -36,7 +36,6 @@ def test_seed_example_carries_the_key_segment() -> None:
         pytest.param("basic c2VnbWVudDo=", "segment", id="lowercase-scheme"),
         pytest.param("BASIC c2VnbWVudDo=", "segment", id="uppercase-scheme"),
         pytest.param("  Basic    c2VnbWVudDo=  ", "segment", id="extra-spaces"),
-        pytest.param("Basic\tc2VnbWVudDo=", "segment", id="tab-separator"),
         pytest.param("Basic c2VnbWVudDo=\r\n", "segment", id="trailing-crlf"),
         pytest.param(basic("clé-ü-鍵:"), "clé-ü-鍵", id="non-ascii-key"),
         pytest.param(basic(" spaced key :"), " spaced key ", id="key-kept-verbatim"),
@@ -73,6 +72,14 @@ REJECTED = [
     pytest.param(basic("   :"), id="blank-key"),
     pytest.param(basic(":" + SECRET), id="empty-key-with-password"),
     pytest.param(b"Basic \xff\xfe", id="bytes-not-base64"),
+    # RFC 7235: only spaces separate the scheme from the credentials.
+    pytest.param("Basic\tc2VnbWVudDo=", id="tab-separator"),
+    pytest.param("Basic\xa0c2VnbWVudDo=", id="no-break-space-separator"),
+    pytest.param("Basic\u3000c2VnbWVudDo=", id="ideographic-space-separator"),
+    pytest.param("Basic\nc2VnbWVudDo=", id="newline-separator"),
+    pytest.param("Basicc2VnbWVudDo=", id="no-separator"),
+    pytest.param("Basic c2VnbW VudDo=", id="space-inside-credentials"),
+    pytest.param("Basic\xa0", id="scheme-and-no-break-space"),
 ]
 
 
@@ -122,6 +129,8 @@ def test_rejection_never_echoes_the_credentials(header: str | bytes | None) -> N
         ("Basic !!!", "base64"),
         (basic("segment"), "colon"),
         (basic(":"), "empty"),
+        ("Basic\xa0c2VnbWVudDo=", "followed by a space"),
+        ("Basic", "no credentials"),
     ],
 )
 def test_rejection_says_what_is_wrong(header: str | None, fragment: str) -> None:
