@@ -24,8 +24,10 @@ last build reach one per key it holds. It is a cache: no result depends on what 
 from __future__ import annotations
 
 import threading
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Final, Literal, NewType, Union
 
 import msgspec
@@ -35,12 +37,14 @@ from ._schemas import store
 
 __all__ = ["read_snake", "snake_missed"]
 
-# Levels of objects and arrays the type reaches: the root object, then five more. 99% of the
-# real corpus nests no deeper (5,551 messages: 172 reach 5 levels, 49 reach 6, 43 go deeper);
-# each level doubles the time to build the type.
-_DEPTH: Final = 6
+# Levels of objects and arrays the type reaches: the root object, then four more. 98% of the
+# real corpus nests no deeper (5,551 messages: 49 reach 6 levels, 43 go deeper). Building the
+# type takes time in proportion to its keys and to two to the power of its levels, and a build
+# happens within one call: five levels and 1,024 keys keep it near 1 ms on the development
+# machine, under 3 ms on its slowest days (benchmarks/bench_hostile.py, reader-rebuild).
+_DEPTH: Final = 5
 # At most this many keys in the type: past it, new keys are left to the usual way.
-_MAX_KEYS: Final = 4096
+_MAX_KEYS: Final = 1024
 # At most this many destination names, and no key or name longer than this: real ones are
 # short, and a sender should not be able to grow the type without bound.
 _MAX_NAMES: Final = 256
@@ -79,11 +83,50 @@ class _Reader:
     foreign: frozenset[str]
 
 
+def _literal(keys: frozenset[str]) -> Any:
+    """``Literal[...]`` of ``keys``, hashed once.
+
+    msgspec looks a ``Literal`` up by its hash at every place it appears in a type, and
+    ``typing`` hashes one by hashing all of its values each time: a thousand keys at the
+    sixteen places of a five-level type would cost that many times over. Where ``typing`` has
+    the class it makes Literals of, a subclass that remembers its hash is used; elsewhere, the
+    plain ``Literal``.
+    """
+    values = tuple(sorted(keys))
+    if _HashedLiteral is None:
+        return _LITERAL[values]
+    return _HashedLiteral(values)
+
+
+def _hashed_literal_class() -> Any:
+    base: Any = getattr(typing, "_LiteralGenericAlias", None)
+    if base is None:
+        return None
+
+    class HashedLiteral(base, _root=True):  # type: ignore[misc,call-arg]
+        def __init__(self, values: tuple[str, ...]) -> None:
+            super().__init__(Literal, values)
+            self.__hash_value__ = hash(frozenset(values))
+
+        def __hash__(self) -> int:
+            return int(self.__hash_value__)
+
+    try:  # the class must behave as a Literal does for msgspec, or it is not used
+        probe = HashedLiteral(("a",))
+        if msgspec.json.Decoder(dict[probe, int]).decode(b'{"a":1}') != {"a": 1}:  # type: ignore[valid-type]
+            return None
+    except (TypeError, AttributeError, msgspec.MsgspecError):
+        return None
+    return HashedLiteral
+
+
+_HashedLiteral: Final = _hashed_literal_class()
+
+
 def _build(keys: frozenset[str], names: frozenset[str]) -> _Reader:
-    # NewType wrappers hash by identity: typing and msgspec hash each nested type as they build,
-    # and a Literal of thousands of strings hashes slowly.
-    key: Any = _NEW_TYPE("_SnakeKey", _LITERAL[tuple(sorted(keys))])
-    top_key: Any = _NEW_TYPE("_TopKey", _LITERAL[tuple(sorted(keys | names))]) if names else key
+    # NewType wrappers hash by identity: typing and msgspec hash each nested type as they build.
+    key: Any = _NEW_TYPE("_SnakeKey", _literal(keys))
+    top_key: Any = _NEW_TYPE("_TopKey", _literal(keys | names)) if names else key
     leaf: Any = _UNION[str, int, float, bool, None]
     value = leaf
     for level in range(_DEPTH - 2):
@@ -175,19 +218,21 @@ def snake_missed(message: Mapping[str, Any] | None) -> None:
         return
     state.skip = 0
     integrations = message.get("integrations")
-    if type(integrations) is dict and len(state.names) < _MAX_NAMES:
+    room = _MAX_NAMES - len(state.names)
+    if type(integrations) is dict and room > 0:
         state.names.update(
-            key for key in list(integrations) if type(key) is str and len(key) <= _MAX_LENGTH
+            islice((k for k in integrations if type(k) is str and len(k) <= _MAX_LENGTH), room)
         )
     state.misses += 1
     reader = state.reader
     if reader is None or state.misses < _MISSES_PER_KEY * len(reader.keys):
         return
     state.misses = 0
-    keys = reader.keys | {key for key in known_snake_keys() if len(key) <= _MAX_LENGTH}
-    if len(keys) > _MAX_KEYS:  # the first new ones in sorted order, as many as fit
-        room = max(_MAX_KEYS - len(reader.keys), 0)
-        keys = reader.keys | frozenset(sorted(keys - reader.keys)[:room])
+    keys = reader.keys
+    room = _MAX_KEYS - len(keys)
+    if room > 0:  # as many of the keys learnt since as fit (which ones does not matter)
+        learnt = (k for k in known_snake_keys() if len(k) <= _MAX_LENGTH and k not in keys)
+        keys = keys | frozenset(islice(learnt, room))
     names = reader.names | state.names
     if keys != reader.keys or names != reader.names:
         with state.lock:

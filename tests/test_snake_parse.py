@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segment_spec import Rejection, check, normalize
+from segment_spec import _normalize as normalize_module
 from segment_spec import _snake_parse as reader_module
 from segment_spec._parse import parse
 from segment_spec._snake_parse import read_snake, snake_missed
@@ -239,9 +240,9 @@ def known_below(value: Any, keys: frozenset[str]) -> bool:
 
 
 def readable(message: dict[str, Any], keys: frozenset[str], names: frozenset[str]) -> bool:
-    """What the reader must read, said again independently: no batch, six levels at most,
+    """What the reader must read, said again independently: no batch, five levels at most,
     known keys everywhere but in integrations, whose keys are destination names."""
-    if "batch" in message or depth(message) > 6 or not set(message) <= keys:
+    if "batch" in message or depth(message) > 5 or not set(message) <= keys:
         return False
     snake_names = {name for name in names if normalize({name: 0}).value == {name: 0}}
     for name, member in message.items():
@@ -307,16 +308,22 @@ def _read_all(bodies: list[bytes]) -> int:
     return read
 
 
-def test_real_corpus_in_snake_case() -> None:
-    bodies = [
-        body
-        for path in sorted(shared_path("corpus", "real").glob("*.ndjson"))
-        for body in _snake_bodies(path)
-    ]
-    read = _read_all(bodies)
-    # Those left to the usual way nest deeper than the type reaches, use more keys than it
-    # holds, or carry a key that snake_case would change (a collision kept its spelling).
-    assert read >= 0.9 * len(bodies), (read, len(bodies))
+def test_real_corpus_in_snake_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each source of the real corpus taken as one receiver's traffic, learnt from a new
+    process's reader: a source whose keys fit in the reader is read in one pass at 90% or
+    more, each message exactly; one whose keys do not (rudder-transformer's fixtures, 2,345
+    keys from hundreds of destinations) still at half of its messages."""
+    for path in sorted(shared_path("corpus", "real").glob("*.ndjson")):
+        bodies = _snake_bodies(path)
+        state = reader_module._State()
+        monkeypatch.setattr(reader_module, "_STATE", state)
+        normalize_module._SNAKE_KEYS.clear()  # a memo: what a new process has seen
+        read = _read_all(bodies)
+        assert state.reader is not None
+        # Those left to the usual way nest deeper than the type reaches, use more keys than
+        # it holds, or carry a key that snake_case would change (a collision kept its spelling).
+        share = 0.9 if len(state.reader.keys) < reader_module._MAX_KEYS else 0.5
+        assert read >= share * len(bodies), (path.name, read, len(bodies))
 
 
 def test_project_fixtures_in_snake_case() -> None:
@@ -395,7 +402,7 @@ def test_testing_kit_messages_in_snake_case_are_read(data: st.DataObject) -> Non
     state.reader = reader_module._build(state.reader.keys | keys, state.reader.names | names)
     body = json.dumps(message).encode()
     value = read_snake(body)
-    assert (value is not None) == (depth(message) <= 6)
+    assert (value is not None) == (depth(message) <= 5)
     assert check(body) == check(message)
     # Broken messages, in either form, still get the reply the kit promises for them.
     case = data.draw(invalid_messages())
