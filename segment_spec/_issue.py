@@ -11,7 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["MAX_ISSUES", "MAX_ISSUE_STEPS", "Findings", "Issue", "Severity", "json_path"]
+__all__ = [
+    "MAX_ISSUES",
+    "MAX_ISSUE_STEPS",
+    "Bounds",
+    "Findings",
+    "Issue",
+    "Severity",
+    "issue_bounds",
+    "json_path",
+]
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -35,16 +44,27 @@ def json_path(path: tuple[str | int, ...]) -> str:
     >>> json_path(("integrations", "Google Analytics"))
     "$.integrations['Google Analytics']"
     """
-    parts = ["$"]
-    for step in path:
-        if isinstance(step, int):
-            parts.append(f"[{step}]")
-        elif _PLAIN_NAME.match(step):
-            parts.append(f".{step}")
-        else:
-            escaped = step.replace("\\", "\\\\").replace("'", "\\'")
-            parts.append(f"['{escaped}']")
-    return "".join(parts)
+    return "$" + "".join(
+        _STEPS.get(step) or _render(step) if type(step) is str else f"[{step}]" for step in path
+    )
+
+
+def _render(step: str | int) -> str:
+    if isinstance(step, int):
+        return f"[{step}]"
+    if _PLAIN_NAME.match(step):
+        rendered = f".{step}"
+    else:
+        escaped = step.replace("\\", "\\\\").replace("'", "\\'")
+        rendered = f"['{escaped}']"
+    if len(step) <= 64:  # a memo of a pure function, bounded
+        if len(_STEPS) >= 4096:
+            _STEPS.clear()
+        _STEPS[step] = rendered
+    return rendered
+
+
+_STEPS: dict[str, str] = {}
 
 
 def dotted(path: tuple[str | int, ...]) -> str:
@@ -94,26 +114,61 @@ class Issue:
 
 
 # What one stage lists of one message, at most: this many issues, and this many path steps in
-# all (a key collision at each of 1,000 levels would otherwise give a million). Whatever is
-# found beyond them is counted, and said in one last issue.
+# all (a key collision at each of 1,000 levels would otherwise give a million); a small message
+# lists fewer (:func:`issue_bounds`), so that its issues never take many times its own size.
+# Whatever is found beyond them is counted, and said in one last issue.
 MAX_ISSUES = 100
 MAX_ISSUE_STEPS = 4096
 
+Bounds = tuple[int, int]
+"""The most issues, and the most path steps in all, that one stage lists of one message."""
+
+
+def issue_bounds(size: int) -> Bounds:
+    """The bounds for a message of ``size`` bytes: an issue for each 64 bytes and a path step
+    for each 4, between 10 issues and 64 steps and :data:`MAX_ISSUES` and
+    :data:`MAX_ISSUE_STEPS` (an issue takes about 200 bytes, a step 8).
+
+    >>> issue_bounds(600), issue_bounds(32768)
+    ((10, 150), (100, 4096))
+    """
+    return (
+        max(10, min(MAX_ISSUES, size // 64)),
+        max(64, min(MAX_ISSUE_STEPS, size // 4)),
+    )
+
 
 class Findings(list[Issue]):
-    """The issues one stage finds in one message, up to :data:`MAX_ISSUES` and
-    :data:`MAX_ISSUE_STEPS`; past them, issues are counted instead of kept, and a stage that
+    """The issues one stage finds in one message, up to its ``bounds`` (:func:`issue_bounds`);
+    past them, issues are counted instead of kept, and a stage that
     can skip its search once ``full`` is true sets ``truncated``.
 
     ``errors_only`` asks the stage for its errors alone (validation leaves out the parts of a
-    schema that only warn), for when the bounds were reached before any error was listed.
+    schema that only warn), for when the bounds were reached before any error was listed;
+    ``severity`` is that of the issues :meth:`add` makes.
     """
 
-    __slots__ = ("errors_only", "omitted", "omitted_errors", "steps", "truncated")
+    __slots__ = (
+        "bounds",
+        "errors_only",
+        "omitted",
+        "omitted_errors",
+        "severity",
+        "steps",
+        "truncated",
+    )
 
-    def __init__(self, *, errors_only: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        errors_only: bool = False,
+        severity: Severity = Severity.ERROR,
+        bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS),
+    ) -> None:
         super().__init__()
         self.errors_only = errors_only
+        self.severity = severity
+        self.bounds = bounds
         self.steps = 0
         self.omitted = 0
         self.omitted_errors = False
@@ -122,7 +177,7 @@ class Findings(list[Issue]):
     @property
     def full(self) -> bool:
         """True once no more issues are kept."""
-        return len(self) >= MAX_ISSUES or self.steps >= MAX_ISSUE_STEPS
+        return len(self) >= self.bounds[0] or self.steps >= self.bounds[1]
 
     def append(self, issue: Issue) -> None:
         if self.full:
@@ -131,6 +186,14 @@ class Findings(list[Issue]):
             return
         super().append(issue)
         self.steps += len(issue.path)
+
+    def add(self, path: tuple[str | int, ...], keyword: str, message: str) -> None:
+        """Add an issue of this stage's ``severity``."""
+        if self.full:
+            self.skip(error=self.severity is Severity.ERROR)
+            return
+        list.append(self, Issue(path, keyword, message, self.severity))
+        self.steps += len(path)
 
     def skip(self, *, error: bool = False) -> None:
         """Count an issue not built, because ``full`` said it would not be kept."""

@@ -24,7 +24,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn, TypeAlias
 
-from ._issue import Findings, Issue, Severity
+from ._issue import MAX_ISSUE_STEPS, MAX_ISSUES, Bounds, Findings, Issue, Severity
 
 __all__ = ["Normalized", "normalize", "snake_case"]
 
@@ -143,7 +143,9 @@ def normalize(value: Any) -> Normalized:
     return _walk(value)
 
 
-def normalize_parts(value: Any, *, owned: bool = False) -> tuple[Any, tuple[Issue, ...]]:
+def normalize_parts(
+    value: Any, *, owned: bool = False, bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS)
+) -> tuple[Any, tuple[Issue, ...]]:
     """:func:`normalize`'s value and issues, without the :class:`Normalized` around them (its
     frozen ``__init__`` costs a quarter of a microsecond, and every message pays it).
 
@@ -151,7 +153,8 @@ def normalize_parts(value: Any, *, owned: bool = False) -> tuple[Any, tuple[Issu
     :func:`~._parse.parse`): a tree of exact JSON types, within Segment's size limits, that
     nobody else holds. It may then take the fast path, and when every key in it is already in
     snake_case, which is how Segment forwards messages to a Direct destination, ``value``
-    itself is the result, with no copy.
+    itself is the result, with no copy. ``bounds`` are those of its issues
+    (:func:`~._issue.issue_bounds`).
     """
     if owned and type(value) is dict:
         try:
@@ -160,7 +163,7 @@ def normalize_parts(value: Any, *, owned: bool = False) -> tuple[Any, tuple[Issu
             return _fast_message(value, True), ()
         except (_Slow, RecursionError):
             pass
-    result = _walk(value) if _is_container(value) else Normalized(value, ())
+    result = _walk(value, _ROOT, bounds) if _is_container(value) else Normalized(value, ())
     return result.value, result.issues
 
 
@@ -340,9 +343,11 @@ def _fast_batch(items: list[Any]) -> list[Any]:
     return new
 
 
-def normalize_message(value: Any, *, owned: bool = False) -> Normalized:
+def normalize_message(
+    value: Any, *, owned: bool = False, bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS)
+) -> Normalized:
     """Like :func:`normalize`, for one message of a batch: its ``integrations`` keep their
-    keys, and a ``batch`` key in it is an ordinary key. ``owned`` is as for
+    keys, and a ``batch`` key in it is an ordinary key. ``owned`` and ``bounds`` are as for
     :func:`normalize_parts`."""
     if owned and type(value) is dict:
         try:
@@ -351,14 +356,16 @@ def normalize_message(value: Any, *, owned: bool = False) -> Normalized:
             return Normalized(_fast_message(value, False), ())
         except (_Slow, RecursionError):
             pass
-    return _walk(value, _MESSAGE) if _is_container(value) else Normalized(value, ())
+    return _walk(value, _MESSAGE, bounds) if _is_container(value) else Normalized(value, ())
 
 
-def _walk(value: Any, role: int = _ROOT) -> Normalized:
+def _walk(
+    value: Any, role: int = _ROOT, bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS)
+) -> Normalized:
     """The careful walk: any depth, any Mapping, collisions, empty keys, shared objects."""
     keys = _KEYS
     leaves = _LEAVES
-    issues = Findings()
+    issues = Findings(severity=Severity.WARNING, bounds=bounds)
     top: list[Any] = [value]
     # The output made for each input container, by its id and role: a container met again
     # (shared by two places, or containing itself) is not walked again, its output is reused.

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from ._generate import generate_ok
-from ._issue import Findings, Issue, Severity, dotted
+from ._issue import MAX_ISSUE_STEPS, MAX_ISSUES, Bounds, Findings, Issue, Severity, dotted
 from ._parse.value import describe_type
 from ._timestamps import is_timestamp
 from ._typed import typed_ok
@@ -59,14 +59,21 @@ class Compiled:
     issues: Report
     typed: Ok | None = None
 
-    def report(self, value: Any, path: Path = ()) -> list[Issue]:
+    def report(
+        self,
+        value: Any,
+        path: Path = (),
+        severity: Severity = Severity.ERROR,
+        bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS),
+    ) -> list[Issue]:
         """Every issue of ``value``, within the bounds of :class:`Findings`; when the bounds cut
         the search before any error was listed, the errors are looked for on their own, so
-        that they are listed (and decide) whatever the warnings before them."""
-        found = Findings()
+        that they are listed (and decide) whatever the warnings before them. ``severity`` is
+        that of the parts of the schema not marked as warnings."""
+        found = Findings(severity=severity, bounds=bounds)
         self.issues(value, path, found)
         if (found.truncated or found.omitted_errors) and not any(i.is_error for i in found):
-            errors = Findings(errors_only=True)
+            errors = Findings(errors_only=True, bounds=bounds)
             self.issues(value, path, errors)
             return [*errors.listed("errors"), *found.listed("issues")]
         return found.listed("issues")
@@ -228,7 +235,7 @@ class _Compiler:
         if schema is False:
 
             def refuse(value: Any, path: Path, out: Findings) -> None:
-                out.append(Issue(path, "false", f"{_where(path)} is not allowed"))
+                out.add(path, "false", f"{_where(path)} is not allowed")
 
             return Compiled(lambda value: False, refuse)
         if not isinstance(schema, Mapping):
@@ -289,11 +296,9 @@ class _Compiler:
             def report(value: Any, path: Path, out: Findings) -> None:
                 if out.errors_only:  # nothing here rejects a message
                     return
-                found = Findings()
+                found = Findings(severity=Severity.WARNING, bounds=out.bounds)
                 inner(value, path, found)
-                out.extend(Issue(i.path, i.keyword, i.message, Severity.WARNING) for i in found)
-                out.omitted += found.omitted
-                out.truncated = out.truncated or found.truncated
+                out.absorb(found)
 
         return Compiled(ok, report)
 
@@ -314,7 +319,7 @@ class _Compiler:
         def report(value: Any, path: Path, out: Findings) -> None:
             if not gate(value):
                 message = f"{_where(path)} must be {expected}, not {describe_type(value)}"
-                out.append(Issue(path, "type", message))
+                out.add(path, "type", message)
 
         oks.append(gate)
         reports.append(report)
@@ -326,7 +331,7 @@ class _Compiler:
 
         def report(value: Any, path: Path, out: Findings) -> None:
             if not ok(value):
-                out.append(Issue(path, "const", f"{_where(path)} must be {json.dumps(const)}"))
+                out.add(path, "const", f"{_where(path)} must be {json.dumps(const)}")
 
         oks.append(ok)
         reports.append(report)
@@ -340,7 +345,7 @@ class _Compiler:
 
         def report(value: Any, path: Path, out: Findings) -> None:
             if not ok(value):
-                out.append(Issue(path, "enum", f"{_where(path)} must be one of {listing}"))
+                out.add(path, "enum", f"{_where(path)} must be one of {listing}")
 
         oks.append(ok)
         reports.append(report)
@@ -367,16 +372,16 @@ class _Compiler:
                 return
             where = _where(path)
             if low is not None and len(value) < low:
-                out.append(Issue(path, "minLength", f"{where} must be at least {low} characters"))
+                out.add(path, "minLength", f"{where} must be at least {low} characters")
             if high is not None and len(value) > high:
-                out.append(Issue(path, "maxLength", f"{where} must be at most {high} characters"))
+                out.add(path, "maxLength", f"{where} must be at most {high} characters")
             if search is not None and search(value) is None:
                 text = (
                     f"{where} must not be empty or blank"
                     if pattern == r"\S"
                     else f"{where} must match the pattern {pattern}"
                 )
-                out.append(Issue(path, "pattern", text))
+                out.add(path, "pattern", text)
 
         oks.append(ok)
         reports.append(report)
@@ -396,9 +401,9 @@ class _Compiler:
             if not _is_number(value):
                 return
             if low is not None and value < low:
-                out.append(Issue(path, "minimum", f"{_where(path)} must be at least {low}"))
+                out.add(path, "minimum", f"{_where(path)} must be at least {low}")
             if high is not None and value > high:
-                out.append(Issue(path, "maximum", f"{_where(path)} must be at most {high}"))
+                out.add(path, "maximum", f"{_where(path)} must be at most {high}")
 
         oks.append(ok)
         reports.append(report)
@@ -412,7 +417,7 @@ class _Compiler:
 
         def report(value: Any, path: Path, out: Findings) -> None:
             if not ok(value):
-                out.append(Issue(path, "format", f"{_where(path)} must be {text}"))
+                out.add(path, "format", f"{_where(path)} must be {text}")
 
         oks.append(ok)
         reports.append(report)
@@ -461,9 +466,7 @@ class _Compiler:
                     missing.add(name)
                     hint = hints[name]
                     text = f"{_where((*path, name))} is required"
-                    out.append(
-                        Issue((*path, name), "required", f"{text}: {hint}" if hint else text)
-                    )
+                    out.add((*path, name), "required", f"{text}: {hint}" if hint else text)
             for name, compiled in props.items():
                 item = value.get(name, _MISSING)
                 if item is _MISSING or name in missing:
@@ -507,9 +510,9 @@ class _Compiler:
                 return
             where = _where(path)
             if most is not None and len(value) > most:
-                out.append(Issue(path, "maxItems", f"{where} must have at most {most} items"))
+                out.add(path, "maxItems", f"{where} must have at most {most} items")
             if least is not None and len(value) < least:
-                out.append(Issue(path, "minItems", f"{where} must have at least {least} items"))
+                out.add(path, "minItems", f"{where} must have at least {least} items")
             if items is not None:
                 for index, item in enumerate(value):
                     if not items.ok(item):
@@ -541,14 +544,16 @@ class _Compiler:
                 return
             if named is not None:
                 where = (*path, *named.get("path", ()))
-                out.append(Issue(where, named["keyword"], named["message"]))
+                out.add(where, named["keyword"], named["message"])
                 return
             # Like jsonschema's best_match: when exactly one branch accepts the value's type,
             # its issues are the ones worth reading ("traits.email must be a string", not
             # "traits does not match any allowed form").
             fitting = []
             for branch in branches:
-                found = Findings(errors_only=out.errors_only)
+                found = Findings(
+                    errors_only=out.errors_only, severity=out.severity, bounds=out.bounds
+                )
                 branch.issues(value, path, found)
                 if not any(i.path == path and i.keyword == "type" for i in found):
                     fitting.append(found)
@@ -557,9 +562,9 @@ class _Compiler:
                 return
             if not fitting and expected:
                 message = f"{_where(path)} must be {expected}, not {describe_type(value)}"
-                out.append(Issue(path, "type", message))
+                out.add(path, "type", message)
                 return
-            out.append(Issue(path, "anyOf", f"{_where(path)} does not match any allowed form"))
+            out.add(path, "anyOf", f"{_where(path)} does not match any allowed form")
 
         oks.append(ok)
         reports.append(report)
