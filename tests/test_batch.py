@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import ChainMap
 from typing import Any
 
 import orjson
@@ -135,3 +136,85 @@ def test_two_keys_that_both_mean_batch() -> None:
     assert isinstance(result, Batch)
     assert len(result.results) == 1
     assert [i.keyword for i in result.issues] == ["key-collision"]
+
+
+# --- what the envelope gives each item, without copies -----------------------------------------
+
+
+def test_an_item_without_its_own_context_shares_the_envelope_object() -> None:
+    """Items with no context of their own all hold the envelope's object itself."""
+    result = check_batch(orjson.dumps(envelope(GOOD, GOOD, context={"ip": "9.9.9.9"})))
+    assert isinstance(result, Batch)
+    first, second = result.results
+    assert isinstance(first, Track)
+    assert isinstance(second, Track)
+    assert first.context is second.context
+    assert first.context is result.context
+    assert first.data["context"] is result.context
+
+
+def test_an_item_with_its_own_context_gets_a_view_of_both() -> None:
+    """An item's own keys over the envelope's, as a ChainMap: a view, never a copy."""
+    own = {**GOOD, "context": {"ip": "1.1.1.1"}}
+    result = check_batch(orjson.dumps(envelope(own, context={"ip": "9.9.9.9", "locale": "x"})))
+    assert isinstance(result, Batch)
+    (message,) = result.results
+    assert isinstance(message, Track)
+    assert isinstance(message.context, ChainMap)
+    assert dict(message.context) == {"ip": "1.1.1.1", "locale": "x"}
+    assert message.context.maps[1] is result.context
+    assert message.data["context"] is message.context
+
+
+def test_an_item_the_merge_takes_over_32_kib_is_rejected_alone() -> None:
+    """The envelope's context counts toward each item's 32 KiB, as Segment merges it in."""
+    context = {f"key{n}": "x" * 20 for n in range(1000)}  # about 30 KB
+    small = {**GOOD, "context": {f"key{n}": 1 for n in range(1000)}}  # overrides them all
+    big = {**GOOD, "properties": {"blob": "y" * 4000}}
+    result = check_batch(orjson.dumps(envelope(GOOD, small, big, context=context)))
+    assert isinstance(result, Batch)
+    first, second, third = result.results
+    assert isinstance(first, Track)  # 30 KB of context and a small item: within the limit
+    assert isinstance(second, Track)  # every key overridden: nothing added
+    assert isinstance(third, Rejection)
+    assert third.issues[0].keyword == "too-large"
+    assert "with the batch's context and integrations merged in" in third.body["message"]
+
+
+def test_an_envelope_context_over_32_kib_makes_every_item_too_large() -> None:
+    context = {f"key{n}": "x" * 30 for n in range(1000)}  # about 40 KB
+    body = orjson.dumps(envelope(*[GOOD] * 100, context=context))
+    result = check_batch(body)
+    assert isinstance(result, Batch)
+    assert len(result.rejections) == 100
+    assert {r.issues[0].keyword for _, r in result.rejections} == {"too-large"}
+
+
+def test_envelope_issues_are_reported_once_for_the_batch() -> None:
+    """A deviation of the envelope's context is the batch's warning, not each item's."""
+    result = check_batch(orjson.dumps(envelope(GOOD, GOOD, context={"ip": 5})))
+    assert isinstance(result, Batch)
+    assert [(i.path, i.severity.value) for i in result.issues] == [(("context", "ip"), "warning")]
+    assert all(not message.issues for message in result.messages)
+    strict = check_batch(orjson.dumps(envelope(GOOD, context={"ip": 5})), strict=True)
+    assert isinstance(strict, Rejection)
+    assert strict.issues[0].path == ("context", "ip")
+
+
+def test_an_item_that_is_not_valid_utf8_makes_the_whole_body_invalid() -> None:
+    """msgspec reads the batch's structure first; an item's bytes that are not UTF-8 make the
+    body as a whole something other than JSON, as they would in one read."""
+    body = b'{"batch":[' + orjson.dumps(GOOD) + b',{"type":"track","event":"\xff"}]}'
+    result = check_batch(body)
+    assert isinstance(result, Rejection)
+    assert result.issues[0].keyword == "invalid-json"
+    assert "UTF-8" in result.body["message"]
+
+
+def test_items_are_read_as_single_messages_are() -> None:
+    """Each item gets exactly what check gives the same message, snake_case or camelCase."""
+    snake = {"type": "track", "event": "E", "user_id": "u", "properties": {"order_id": 7}}
+    items = [GOOD, snake, {"type": "identify"}, {**GOOD, "userId": 10**30}]
+    result = check_batch(json.dumps({"batch": items}).encode())
+    assert isinstance(result, Batch)
+    assert list(result.results) == [check(json.dumps(item).encode()) for item in items]
