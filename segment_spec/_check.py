@@ -13,7 +13,7 @@ import msgspec
 
 from ._catalog import Event, event_validator, resolve_event, spec_track
 from ._envelope import Envelope, read_envelope
-from ._issue import Bounds, Issue, Severity, issue_bounds
+from ._issue import Issue, Severity
 from ._message import Message, build_message, read_timestamps, timestamp_warnings
 from ._normalize import normalize_message, normalize_parts
 from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, parse_sized
@@ -99,10 +99,11 @@ def _check_normalized(
     strict: bool,
     supported: frozenset[str] | None,
     envelope: Envelope | None,
-    bounds: Bounds,
+    size: int,
 ) -> Message | Rejection:
     """Check a message whose keys are already snake_case (with ``envelope``, a batch item, and
-    its typed message gets what the envelope gives it); ``bounds`` are those of its issues."""
+    its typed message gets what the envelope gives it); ``size`` is that of its body, which
+    bounds the issues listed (:func:`~._issue.issue_bounds`)."""
     kind = message.get("type")
     if (
         not issues
@@ -130,7 +131,7 @@ def _check_normalized(
             # message without a usable type still hears about missing ids.
             identity = identity_validator()
             if not identity.ok(message):
-                issues.extend(identity.report(message, bounds=bounds))
+                issues.extend(identity.report(message, size=size))
         return reject(issues)
     call = selection.call
     if selection.warning is not None:
@@ -138,11 +139,11 @@ def _check_normalized(
         message = {**message, "type": call}
     validator = call_validator(call)
     if not validator.ok(message):
-        issues.extend(validator.report(message, bounds=bounds))
+        issues.extend(validator.report(message, size=size))
         if any(issue.is_error for issue in issues):
             return _refuse(issues, strict)
     issues.extend(timestamp_warnings(message))
-    semantic = _semantic_issues(message, issues, bounds) if call == "track" else None
+    semantic = _semantic_issues(message, issues, size) if call == "track" else None
     return _finish(issues, strict, call, message, semantic, envelope)
 
 
@@ -166,9 +167,7 @@ def _fast_check(
     return None, None
 
 
-def _semantic_issues(
-    message: Mapping[str, Any], issues: list[Issue], bounds: Bounds
-) -> Event | None:
+def _semantic_issues(message: Mapping[str, Any], issues: list[Issue], size: int) -> Event | None:
     """Check a track's properties against its semantic event; deviations are warnings.
 
     A receiver loses no data this way: Segment drops a message for good on a 400, so only
@@ -186,7 +185,7 @@ def _semantic_issues(
     validator = event_validator(event)
     if validator.ok(properties):
         return event
-    found = validator.report(properties, ("properties",), Severity.WARNING, bounds)
+    found = validator.report(properties, ("properties",), Severity.WARNING, size)
     # The reserved track properties (revenue, currency, ...) may already have said the same.
     seen = {(issue.path, issue.keyword) for issue in issues}
     issues.extend(issue for issue in found if (issue.path, issue.keyword) not in seen)
@@ -238,23 +237,25 @@ def _check_one(
         read = True
         snake = read_snake(data)
         if snake is not None:
-            size = len(data) if type(data) is bytes else len(str(data).encode())
+            # The size in characters for text: it bounds the issues listed, and batch items,
+            # whose size counts exactly, are bytes.
+            size = len(data)
             if envelope is not None and envelope.shared:
                 refusal = _merged_too_large(size, snake, envelope)
                 if refusal is not None:
                     return refusal
-            return _check_normalized(snake, [], strict, allowed, envelope, issue_bounds(size))
+            return _check_normalized(snake, [], strict, allowed, envelope, size)
     parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
     if isinstance(parsed, Issue):
         return reject([parsed])
     value: dict[str, Any]
-    bounds = issue_bounds(parsed[1])
+    size = parsed[1]
     # Whatever came in, what parse gives is ours: normalizing may keep it as it is.
     if envelope is None:
-        value, found = normalize_parts(parsed[0], owned=True, bounds=bounds)
+        value, found = normalize_parts(parsed[0], owned=True, size=size)
         issues = list(found)
     else:
-        normalized = normalize_message(parsed[0], owned=True, bounds=bounds)
+        normalized = normalize_message(parsed[0], owned=True, size=size)
         value, issues = normalized.value, list(normalized.issues)
     if read:
         snake_missed(parsed[0] if value is parsed[0] else None)
@@ -262,7 +263,7 @@ def _check_one(
         refusal = _merged_too_large(parsed[1], value, envelope)
         if refusal is not None:
             return refusal
-    return _check_normalized(value, issues, strict, allowed, envelope, bounds)
+    return _check_normalized(value, issues, strict, allowed, envelope, size)
 
 
 def _merged_too_large(size: int, message: dict[str, Any], envelope: Envelope) -> Rejection | None:

@@ -24,7 +24,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn, TypeAlias
 
-from ._issue import MAX_ISSUE_STEPS, MAX_ISSUES, Bounds, Findings, Issue, Severity
+from ._issue import Findings, Issue, Severity, issue_bounds
 
 __all__ = ["Normalized", "normalize", "snake_case"]
 
@@ -144,7 +144,7 @@ def normalize(value: Any) -> Normalized:
 
 
 def normalize_parts(
-    value: Any, *, owned: bool = False, bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS)
+    value: Any, *, owned: bool = False, size: int | None = None
 ) -> tuple[Any, tuple[Issue, ...]]:
     """:func:`normalize`'s value and issues, without the :class:`Normalized` around them (its
     frozen ``__init__`` costs a quarter of a microsecond, and every message pays it).
@@ -153,8 +153,8 @@ def normalize_parts(
     :func:`~._parse.parse`): a tree of exact JSON types, within Segment's size limits, that
     nobody else holds. It may then take the fast path, and when every key in it is already in
     snake_case, which is how Segment forwards messages to a Direct destination, ``value``
-    itself is the result, with no copy. ``bounds`` are those of its issues
-    (:func:`~._issue.issue_bounds`).
+    itself is the result, with no copy. ``size``, that of its body, bounds the issues listed
+    (:func:`~._issue.issue_bounds`; None: the most any message lists).
     """
     if owned and type(value) is dict:
         try:
@@ -163,7 +163,7 @@ def normalize_parts(
             return _fast_message(value, True), ()
         except (_Slow, RecursionError):
             pass
-    result = _walk(value, _ROOT, bounds) if _is_container(value) else Normalized(value, ())
+    result = _walk(value, _ROOT, size) if _is_container(value) else Normalized(value, ())
     return result.value, result.issues
 
 
@@ -343,11 +343,9 @@ def _fast_batch(items: list[Any]) -> list[Any]:
     return new
 
 
-def normalize_message(
-    value: Any, *, owned: bool = False, bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS)
-) -> Normalized:
+def normalize_message(value: Any, *, owned: bool = False, size: int | None = None) -> Normalized:
     """Like :func:`normalize`, for one message of a batch: its ``integrations`` keep their
-    keys, and a ``batch`` key in it is an ordinary key. ``owned`` and ``bounds`` are as for
+    keys, and a ``batch`` key in it is an ordinary key. ``owned`` and ``size`` are as for
     :func:`normalize_parts`."""
     if owned and type(value) is dict:
         try:
@@ -356,16 +354,14 @@ def normalize_message(
             return Normalized(_fast_message(value, False), ())
         except (_Slow, RecursionError):
             pass
-    return _walk(value, _MESSAGE, bounds) if _is_container(value) else Normalized(value, ())
+    return _walk(value, _MESSAGE, size) if _is_container(value) else Normalized(value, ())
 
 
-def _walk(
-    value: Any, role: int = _ROOT, bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS)
-) -> Normalized:
+def _walk(value: Any, role: int = _ROOT, size: int | None = None) -> Normalized:
     """The careful walk: any depth, any Mapping, collisions, empty keys, shared objects."""
     keys = _KEYS
     leaves = _LEAVES
-    issues = Findings(severity=Severity.WARNING, bounds=bounds)
+    issues = Findings(severity=Severity.WARNING, bounds=issue_bounds(size))
     top: list[Any] = [value]
     # The output made for each input container, by its id and role: a container met again
     # (shared by two places, or containing itself) is not walked again, its output is reused.

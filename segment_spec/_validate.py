@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from ._generate import generate_ok
-from ._issue import MAX_ISSUE_STEPS, MAX_ISSUES, Bounds, Findings, Issue, Severity, dotted
+from ._issue import Findings, Issue, Severity, dotted, issue_bounds
 from ._parse.value import describe_type
 from ._timestamps import is_timestamp
 from ._typed import typed_ok
@@ -64,12 +64,14 @@ class Compiled:
         value: Any,
         path: Path = (),
         severity: Severity = Severity.ERROR,
-        bounds: Bounds = (MAX_ISSUES, MAX_ISSUE_STEPS),
+        size: int | None = None,
     ) -> list[Issue]:
         """Every issue of ``value``, within the bounds of :class:`Findings`; when the bounds cut
         the search before any error was listed, the errors are looked for on their own, so
         that they are listed (and decide) whatever the warnings before them. ``severity`` is
-        that of the parts of the schema not marked as warnings."""
+        that of the parts of the schema not marked as warnings; ``size``, that of the
+        message's body, bounds the issues listed (:func:`~._issue.issue_bounds`)."""
+        bounds = issue_bounds(size)
         found = Findings(severity=severity, bounds=bounds)
         self.issues(value, path, found)
         if (found.truncated or found.omitted_errors) and not any(i.is_error for i in found):
