@@ -213,11 +213,16 @@ class Findings(list[Issue]):
         self.omitted_errors = self.omitted_errors or other.omitted_errors
         self.truncated = self.truncated or other.truncated
 
-    def listed(self, what: str) -> list[Issue]:
-        """The issues kept, and one more saying what was left out, if anything was."""
+    def listed(self, one: str, many: str) -> list[Issue]:
+        """The issues kept, and one more saying what was left out, if anything was (``one``
+        and ``many`` name what was left out: ``"issue"``, ``"issues"``)."""
         if not (self.omitted or self.truncated):
             return list(self)
-        counted = f"{self.omitted:,} more" if self.omitted and not self.truncated else "more"
+        if self.truncated:
+            text = f"more {many} are not listed"
+        elif self.omitted == 1:
+            text = f"1 more {one} is not listed"
+        else:
+            text = f"{self.omitted:,} more {many} are not listed"
         severity = Severity.ERROR if self.omitted_errors else Severity.WARNING
-        text = f"{counted} {what} are not listed"
         return [*self, Issue((), "more-issues", text, severity)]

@@ -410,7 +410,14 @@ def _walk(value: Any, role: int = _ROOT, size: int | None = None) -> Normalized:
             if type(item) not in leaves and _is_container(item):
                 child_role = _PLAIN if roles is None else roles.get(key, _PLAIN)
                 stack.append((item, new, key, child_role, link))
-    return Normalized(top[0], tuple(issues.listed("keys that kept their original spelling")))
+    return Normalized(
+        top[0],
+        tuple(
+            issues.listed(
+                "key that kept its original spelling", "keys that kept their original spelling"
+            )
+        ),
+    )
 
 
 def _is_mapping(value: Any) -> bool:

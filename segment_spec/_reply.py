@@ -35,6 +35,7 @@ _RANK = {
     "format": 4,
     "const": 4,
     "enum": 5,
+    "more-issues": 10,  # what the others leave unsaid, read last
 }
 _LAST = 9
 # The body names up to this many errors, so each missing field is named; the rest are counted.

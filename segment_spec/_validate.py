@@ -77,8 +77,8 @@ class Compiled:
         if (found.truncated or found.omitted_errors) and not any(i.is_error for i in found):
             errors = Findings(errors_only=True, bounds=bounds)
             self.issues(value, path, errors)
-            return [*errors.listed("errors"), *found.listed("issues")]
-        return found.listed("issues")
+            return [*errors.listed("error", "errors"), *found.listed("issue", "issues")]
+        return found.listed("issue", "issues")
 
 
 _ANNOTATIONS = frozenset(

@@ -31,6 +31,7 @@ KEYWORDS = {
     "type-case",
     "timestamp-number",
     "event-case",
+    "more-issues",
 }
 
 
@@ -95,3 +96,21 @@ def test_examples_are_what_the_library_answers(keyword: str) -> None:
                 assert result.status == int(match[1])
                 assert result.body == json.loads(match[2])
                 assert result.issues[0].keyword == keyword
+
+
+def test_the_parsed_value_examples_are_what_the_library_answers() -> None:
+    """The invalid-json section's replies for values passed already parsed."""
+    section = _sections()["invalid-json"]
+    for value, said in (
+        (float("nan"), "properties.price is not a finite number (JSON has no NaN or infinity)"),
+        ({1, 2}, "properties.price is not a JSON value (a set)"),
+    ):
+        message = {"type": "track", "event": "E", "userId": "u1", "properties": {"price": value}}
+        result = check(message)
+        assert isinstance(result, Rejection)
+        assert result.body == {"message": said}
+        assert said in " ".join(section.split())
+
+
+def test_the_keywords_of_normalize_alone_are_documented() -> None:
+    assert "`key-type` and `unreadable` (normalize only)" in DOC

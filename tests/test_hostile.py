@@ -128,6 +128,6 @@ def test_findings_count_what_they_do_not_keep() -> None:
     assert len(found) == 2
     assert found.omitted == 3
     assert found.omitted_errors
-    listed = found.listed("issues")
+    listed = found.listed("issue", "issues")
     assert listed[-1] == Issue((), "more-issues", "3 more issues are not listed")
     assert issue_bounds(10**9)[0] <= MAX_ISSUES
