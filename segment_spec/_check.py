@@ -50,10 +50,13 @@ class Batch:
 
     Attributes:
         results: A :data:`Message` or a :class:`Rejection` for each item of ``batch``.
-        context: The envelope's ``context`` (already merged into every item).
-        integrations: The envelope's ``integrations`` (already merged into every item).
+        context: The envelope's ``context``, normalized. Every item's ``context`` is this
+            object itself, or, for an item with its own, a ``collections.ChainMap`` of its
+            keys over this one's (``dict(message.context)`` makes a plain copy).
+        integrations: The envelope's ``integrations``, given to the items the same way.
         write_key: The envelope's ``write_key``, if any.
-        issues: Warnings about the envelope itself.
+        issues: Issues of the envelope itself, its ``context`` and ``integrations`` included
+            (reported here once, not in each item).
     """
 
     results: tuple[Message | Rejection, ...]
@@ -211,8 +214,10 @@ def check(
         A typed :data:`Message` (``Identify``, ``Track``, ...) whose ``issues`` hold any
         warnings, or a :class:`Rejection` with the status and body to send back.
 
-    Never raises on any ``data``; raises ``TypeError``/``ValueError`` only for a bad
-    ``supported`` argument.
+    Never raises and never hangs, whatever ``data`` is; raises ``TypeError``/``ValueError``
+    only for a bad ``supported`` argument. A value passed parsed gets the answer its JSON text
+    would get: what JSON cannot hold (a key that is not a string, a set, NaN, a value that
+    contains itself, ...) is a 400 naming the place (docs/error-model.md, ``invalid-json``).
 
     >>> from segment_spec import check
     >>> message = check(b'{"type": "track", "event": "Signed Up", "userId": 42}')
