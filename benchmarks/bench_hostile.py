@@ -79,13 +79,17 @@ def _warm_up(segment_spec: Any) -> None:
     names = [*segment_spec.CALL_TYPES, *(event.name for event in segment_spec.events())]
     for name in names:
         try:
-            body = json.dumps(segment_spec.sample(name)).encode()
+            message = segment_spec.sample(name)
         except Exception:  # an older version without this sample
             continue
-        for strict in (False, True):
-            segment_spec.check(body, strict=strict)
-            segment_spec.check(json.loads(body), strict=strict)
-            segment_spec.check_batch(b'{"batch":[' + body + b"]}", strict=strict)
+        # As sent, and with a deviation that takes the full validation (and the event's).
+        deviant = {**message, "context": "not an object"}
+        custom = {**message, "event": "A Custom Event"} if "event" in message else message
+        for body in (json.dumps(m).encode() for m in (message, deviant, custom)):
+            for strict in (False, True):
+                segment_spec.check(body, strict=strict)
+                segment_spec.check(json.loads(body), strict=strict)
+                segment_spec.check_batch(b'{"batch":[' + body + b"]}", strict=strict)
 
 
 def _run_case(case: hostile.Case, repeat: int) -> dict[str, Any]:

@@ -561,7 +561,7 @@ def _path(link: _Link | None) -> tuple[str | int, ...]:
     steps: list[str | int] = []
     while link is not None:
         link, step = link
-        steps.append(_step(step))
+        steps.append(step if type(step) is str or type(step) is int else _step(step))
     steps.pop()  # the slot of the value passed in, not a step inside it
     steps.reverse()
     return tuple(steps)

@@ -74,7 +74,11 @@ class Compiled:
         bounds = issue_bounds(size)
         found = Findings(severity=severity, bounds=bounds)
         self.issues(value, path, found)
-        if (found.truncated or found.omitted_errors) and not any(i.is_error for i in found):
+        if (
+            severity is Severity.ERROR
+            and (found.truncated or found.omitted_errors)
+            and not any(i.is_error for i in found)
+        ):
             errors = Findings(errors_only=True, bounds=bounds)
             self.issues(value, path, errors)
             return [*errors.listed("error", "errors"), *found.listed("issue", "issues")]
