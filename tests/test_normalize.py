@@ -7,7 +7,7 @@ import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from types import MappingProxyType
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 from conftest import shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oddities import Repeats
 
 from segment_spec._issue import Severity
 from segment_spec._normalize import Normalized, normalize, normalize_parts, snake_case
@@ -399,25 +400,7 @@ def test_unknown_objects_are_leaves() -> None:
 
 
 def test_no_value_is_lost_when_a_mapping_repeats_a_key() -> None:
-    class Pairs(Mapping[str, int]):
-        """A Mapping that yields one key twice (a dict never does)."""
-
-        def __init__(self, pairs: list[tuple[str, int]]) -> None:
-            self.pairs = pairs
-
-        def __getitem__(self, key: str) -> int:
-            return next(value for k, value in self.pairs if k == key)
-
-        def __iter__(self) -> Iterator[str]:
-            return (key for key, _ in self.pairs)
-
-        def __len__(self) -> int:
-            return len(self.pairs)
-
-        def items(self) -> Any:
-            return list(self.pairs)
-
-    result = normalize({"outer": Pairs([("a", 1), ("a", 2)])})
+    result = normalize({"outer": Repeats([("a", 1), ("a", 2)])})
     assert result.value == {"outer": {"a": 1, "a (2)": 2}}
     assert [(i.path, i.keyword) for i in result.issues] == [
         (("outer", "a"), "key-collision"),

@@ -9,12 +9,12 @@ import enum
 import json
 import math
 import time
-from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oddities import Repeats, Unreadable
 
 from segment_spec import (
     Batch,
@@ -135,38 +135,6 @@ def test_subclasses_of_json_types_are_read_as_their_plain_values() -> None:
     assert type(message.properties["r"]) is float
     assert type(message.properties["t"][1]) is str
     assert all(type(key) is str for key in message.data)
-
-
-class Unreadable(Mapping[str, Any]):
-    """A Mapping whose every method raises."""
-
-    def __getitem__(self, key: str) -> Any:
-        raise RuntimeError("no")
-
-    def __iter__(self) -> Iterator[str]:
-        raise RuntimeError("no")
-
-    def __len__(self) -> int:
-        raise RuntimeError("no")
-
-
-class Repeats(Mapping[Any, Any]):
-    """A Mapping that yields one key twice (a dict never does), and lists as keys."""
-
-    def __init__(self, pairs: list[tuple[Any, Any]]) -> None:
-        self.pairs = pairs
-
-    def __getitem__(self, key: Any) -> Any:
-        return next(value for k, value in self.pairs if k == key)
-
-    def __iter__(self) -> Iterator[Any]:
-        return (key for key, _ in self.pairs)
-
-    def __len__(self) -> int:
-        return len(self.pairs)
-
-    def items(self) -> Any:
-        return list(self.pairs)
 
 
 def test_a_mapping_that_raises_is_a_400_and_normalize_keeps_it() -> None:

@@ -72,7 +72,7 @@ def read_value(value: Any, *, limit: int, what: str = "message") -> tuple[Any, i
     as unreadable).
     """
     try:
-        copy = _fast_copy(value, [limit // 2, set()])
+        copy = _fast_copy(value, [limit // 2])
         size = len(orjson.dumps(copy))
     except (_NotPlain, RecursionError, TypeError, orjson.JSONEncodeError):
         return _Reader(limit, what).read(value)
@@ -85,11 +85,15 @@ class _NotPlain(Exception):
     """The fast copy met something it leaves to the careful reader."""
 
 
-def _fast_copy(value: Any, state: list[Any]) -> Any:
-    """Copy a value made of exact JSON types, none shared, within a budget of entries (each
-    entry of an object or array takes at least 2 bytes of JSON); anything else raises
-    :class:`_NotPlain`. What orjson checks afterwards (string keys, no lone surrogate, integers
-    within 64 bits, the size) is not looked at here."""
+def _fast_copy(value: Any, budget: list[int]) -> Any:
+    """Copy a value made of exact JSON types within a budget of entries (each entry of an
+    object or array takes at least 2 bytes of JSON); anything else raises :class:`_NotPlain`.
+
+    An object met twice is copied twice, and counted twice: a value that shares objects at
+    every level, or contains itself, runs out of budget (or of stack) at once and is left to
+    the careful reader. What orjson checks afterwards (string keys, no lone surrogate, integers
+    within 64 bits, the size) is not looked at here.
+    """
     kind = type(value)
     if kind is float:
         if value - value == 0.0:  # NaN and the infinities give NaN
@@ -97,23 +101,19 @@ def _fast_copy(value: Any, state: list[Any]) -> Any:
         raise _NotPlain
     if kind is not dict and kind is not list:
         raise _NotPlain
-    seen: set[int] = state[1]
-    if id(value) in seen:  # shared, or containing itself: the careful reader decides
-        raise _NotPlain
-    seen.add(id(value))
-    state[0] -= len(value)
-    if state[0] < 0:
+    budget[0] -= len(value)
+    if budget[0] < 0:
         raise _NotPlain
     if kind is dict:
         new = {
-            k: v if type(v) in _PLAIN else _fast_copy(v, state)
+            k: v if type(v) in _PLAIN else _fast_copy(v, budget)
             for k, v in value.items()
             if type(k) is str
         }
         if len(new) != len(value):
             raise _NotPlain  # a key that is not an exact string
         return new
-    return [v if type(v) in _PLAIN else _fast_copy(v, state) for v in value]
+    return [v if type(v) in _PLAIN else _fast_copy(v, budget) for v in value]
 
 
 def _too_large(size: str, limit: int, what: str) -> Issue:
