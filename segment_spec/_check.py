@@ -245,10 +245,9 @@ def _check_one(
             # The size in characters for text: it bounds the issues listed, and batch items,
             # whose size counts exactly, are bytes.
             size = len(data)
-            if envelope is not None and envelope.shared:
-                refusal = _merged_too_large(size, snake, envelope)
-                if refusal is not None:
-                    return refusal
+            refusal = _merged_too_large(size, snake, envelope)
+            if refusal is not None:
+                return refusal
             return _check_normalized(snake, [], strict, allowed, envelope, size)
     parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
     if isinstance(parsed, Issue):
@@ -264,16 +263,19 @@ def _check_one(
         value, issues = normalized.value, list(normalized.issues)
     if read:
         snake_missed(parsed[0] if value is parsed[0] else None)
-    if envelope is not None and envelope.shared:
-        refusal = _merged_too_large(parsed[1], value, envelope)
-        if refusal is not None:
-            return refusal
+    refusal = _merged_too_large(size, value, envelope)
+    if refusal is not None:
+        return refusal
     return _check_normalized(value, issues, strict, allowed, envelope, size)
 
 
-def _merged_too_large(size: int, message: dict[str, Any], envelope: Envelope) -> Rejection | None:
+def _merged_too_large(
+    size: int, message: dict[str, Any], envelope: Envelope | None
+) -> Rejection | None:
     """The rejection of a batch item that the envelope's context and integrations take over
     Segment's limit for one message, if it is one."""
+    if envelope is None or not envelope.shared:
+        return None
     merged = size + envelope.added_size(message)
     if merged <= MAX_MESSAGE_BYTES:
         return None
