@@ -125,18 +125,18 @@ Bounds = tuple[int, int]
 
 
 def issue_bounds(size: int | None) -> Bounds:
-    """The bounds for a message of ``size`` bytes: an issue for each 64 bytes and a path step
-    for each 4, between 10 issues and 64 steps and :data:`MAX_ISSUES` and
+    """The bounds for a message of ``size`` bytes: an issue for each 128 bytes and a path step
+    for each 8, between 10 issues and 64 steps and :data:`MAX_ISSUES` and
     :data:`MAX_ISSUE_STEPS` (an issue takes about 200 bytes, a step 8); None gives the most.
 
-    >>> issue_bounds(600), issue_bounds(32768), issue_bounds(None)
+    >>> issue_bounds(1200), issue_bounds(32768), issue_bounds(None)
     ((10, 150), (100, 4096), (100, 4096))
     """
     if size is None:
         return MAX_ISSUES, MAX_ISSUE_STEPS
     return (
-        max(10, min(MAX_ISSUES, size // 64)),
-        max(64, min(MAX_ISSUE_STEPS, size // 4)),
+        max(10, min(MAX_ISSUES, size // 128)),
+        max(64, min(MAX_ISSUE_STEPS, size // 8)),
     )
 
 
