@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ._schemas import BASE_URI, store
-from ._timestamps import TIMESTAMP_FIELDS
-from ._typed import typed_ok
-from ._validate import Compiled, compile_schema
+from ._validate import Compiled, engine
 
 __all__ = [
     "Event",
@@ -175,59 +173,38 @@ def _suggest(name: str) -> tuple[str, ...]:
 @cache
 def event_validator(event: Event) -> Compiled:
     """The compiled schema of an event's properties (compiled once per event)."""
-    return compile_schema(event.schema_id, store().by_uri)
+    return engine().compile(event.schema_id)
 
 
 # Exact event name (current or legacy) -> its event and one-pass check; only spec names are
 # ever stored, so the table stays as small as the catalog.
-_SPEC_TRACKS: dict[str, tuple[Event, Callable[[Any], bool]] | None] = {}
+_SPEC_TRACKS: dict[str, tuple[Event, Callable[[Any], bool]]] = {}
 
 
 def spec_track(name: str) -> tuple[Event, Callable[[Any], bool]] | None:
     """The event a track's ``event`` names exactly, with :func:`track_event_check` for it;
     None for any other name (no spec event, or only one in another letter case)."""
     found = _SPEC_TRACKS.get(name)
-    if found is not None or name in _SPEC_TRACKS:
+    if found is not None:
         return found
     event = _index().by_name.get(name)
     if event is None:
         return None
-    check = track_event_check(event)
-    _SPEC_TRACKS[name] = found = None if check is None else (event, check)
+    _SPEC_TRACKS[name] = found = (event, track_event_check(event))
     return found
 
 
 @cache
-def track_event_check(event: Event) -> Callable[[Any], bool] | None:
-    """msgspec's check of a whole track message that names ``event``, in one pass.
+def track_event_check(event: Event) -> Callable[[Any], bool]:
+    """Whether a whole track message that names ``event`` has nothing to report: neither the
+    track schema nor the event's schema (on its ``properties`` object) finds anything."""
+    track_ok = engine().compile(f"{BASE_URI}track.json").ok
+    event_ok = event_validator(event).ok
 
-    It is the track schema with each object branch of its ``properties`` also held to the
-    event's schema, so True means neither the track schema nor the event's schema has anything
-    to report (False: check the two the usual way), but for one thing left to the caller: the
-    four timestamps are held to their types only, and must then read as dates
-    (:func:`~segment_spec._message.read_timestamps`, which the typed message needs anyway).
-    None when that schema has no msgspec form.
-    """
-    track_uri = f"{BASE_URI}track.json"
-    lookup = store().by_uri
-    track = lookup(track_uri)
-    # A sibling document of track.json, so that its relative references resolve the same way.
-    fused_uri = f"{BASE_URI}track-{event.schema_path.replace('/', '-')}"
-    properties = dict(track["properties"]["properties"])
-    properties["anyOf"] = [
-        branch if branch == {"type": "null"} else {"allOf": [branch, {"$ref": event.schema_id}]}
-        for branch in properties["anyOf"]
-    ]
-    fused = {
-        **track,
-        "$id": fused_uri,
-        "properties": {**track["properties"], "properties": properties},
-    }
+    def ok(message: Any) -> bool:
+        if not track_ok(message):
+            return False
+        properties = message.get("properties")
+        return type(properties) is not dict or event_ok(properties)
 
-    def fused_lookup(uri: str) -> Mapping[str, Any]:
-        return fused if uri == fused_uri else lookup(uri)
-
-    checks = typed_ok(
-        fused_uri, fused_lookup, lambda value: False, dates_elsewhere=frozenset(TIMESTAMP_FIELDS)
-    )
-    return None if checks is None else checks[0]
+    return ok

@@ -21,7 +21,6 @@ from ._reply import Rejection, reject
 from ._select import (
     CALL_TYPES,
     batch_validator,
-    call_check,
     call_validator,
     identity_validator,
     select_call,
@@ -158,7 +157,7 @@ def _fast_check(
     None for a track whose event is not a plain string, or names a spec event only in another
     letter case: the usual way reports those."""
     if call != "track":
-        return call_check(call), None
+        return call_validator(call).ok, None
     name = message.get("event")
     if type(name) is not str:
         return None, None
@@ -166,7 +165,7 @@ def _fast_check(
     if spec is not None:
         return spec[1], spec[0]
     if resolve_event(name)[0] is None:  # a custom event: no semantic check applies
-        return call_check(call), None
+        return call_validator(call).ok, None
     return None, None
 
 

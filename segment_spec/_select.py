@@ -6,23 +6,20 @@ message is checked against exactly one call schema, and a type that names no cal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ._issue import Issue, Severity
 from ._parse import describe_type
-from ._schemas import BASE_URI, store
-from ._timestamps import TIMESTAMP_FIELDS
-from ._typed import typed_ok
-from ._validate import Compiled, compile_schema
+from ._schemas import BASE_URI
+from ._validate import Compiled, engine
 
 __all__ = [
     "CALL_TYPES",
     "Selection",
     "batch_validator",
-    "call_check",
     "call_validator",
     "identity_validator",
     "select_call",
@@ -94,30 +91,16 @@ def supported_calls(supported: Iterable[str] | None) -> frozenset[str] | None:
 @cache
 def call_validator(call: str) -> Compiled:
     """The compiled schema of one call type (compiled once per process)."""
-    return compile_schema(f"{BASE_URI}{call}.json", store().by_uri)
-
-
-@cache
-def call_check(call: str) -> Callable[[Any], bool] | None:
-    """msgspec's check of one call's schema (see :mod:`._typed`), but for the dates of the four
-    timestamps, which the caller reads anyway (:func:`~._message.read_timestamps`): True means
-    nothing else to report. None when the schema has no msgspec form."""
-    checks = typed_ok(
-        f"{BASE_URI}{call}.json",
-        store().by_uri,
-        lambda value: False,
-        dates_elsewhere=frozenset(TIMESTAMP_FIELDS),
-    )
-    return None if checks is None else checks[0]
+    return engine().compile(f"{BASE_URI}{call}.json")
 
 
 @cache
 def identity_validator() -> Compiled:
     """The identity rule alone: every call needs user_id or anonymous_id (alias: user_id)."""
-    return compile_schema(f"{BASE_URI}common.json#/$defs/identified", store().by_uri)
+    return engine().compile(f"{BASE_URI}common.json#/$defs/identified")
 
 
 @cache
 def batch_validator() -> Compiled:
     """The compiled schema of the HTTP API batch envelope."""
-    return compile_schema(f"{BASE_URI}batch.json", store().by_uri)
+    return engine().compile(f"{BASE_URI}batch.json")

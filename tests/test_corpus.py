@@ -26,8 +26,8 @@ DELIBERATE = {
     ("rudder-transformer.ndjson", 128, ""): ("too-large", ()),
     ("rudder-transformer.ndjson", 1470, ""): ("too-large", ()),
     ("rudder-transformer.ndjson", 1471, ""): ("too-large", ()),
-    ("rudder-server.ndjson", 1, ""): ("format", ("sent_at",)),
-    ("rudder-server.batch.ndjson", 1, "batch[0]"): ("format", ("sent_at",)),
+    ("rudder-server.ndjson", 1, ""): ("format", ("original_timestamp",)),
+    ("rudder-server.batch.ndjson", 1, "batch[0]"): ("format", ("original_timestamp",)),
 }
 
 # What the body must name for each rule the issue lists.

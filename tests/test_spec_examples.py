@@ -19,8 +19,8 @@ from conftest import shared_path
 
 from segment_spec import Batch, Rejection, check, check_batch, normalize
 from segment_spec._catalog import event_validator, resolve_event
-from segment_spec._schemas import BASE_URI, store
-from segment_spec._validate import compile_schema
+from segment_spec._schemas import BASE_URI
+from segment_spec._validate import engine
 
 _LINE = re.compile(r"^- `(?P<file>[^`]+)` — .*? — (?P<kind>[^—]+?)(?: — |$)")
 _EVENT = re.compile(r'event "(?P<event>[^"]+)"')
@@ -137,7 +137,7 @@ def test_event_properties_match_their_event() -> None:
     ],
 )
 def test_trait_and_other_fragments_match_reserved_fields(kind: str, schema: str) -> None:
-    validator = compile_schema(BASE_URI + schema, store().by_uri)
+    validator = engine().compile(BASE_URI + schema)
     fragments = [e for e in _examples() if e.kind == f"fragment ({kind})"]
     assert fragments
     for example in fragments:
