@@ -178,6 +178,12 @@ def prop_schema(fact: Json, *, owner: str = "", name: str = "") -> Json:
         out["additionalProperties"] = prop_schema(fact["additionalProperties"])
     if "required" in fact and isinstance(fact["required"], list) and fact["required"]:
         out["required"] = [snake(r) for r in fact["required"]]
+        # A required text that is blank says nothing: the schema refuses it, as it does a
+        # missing one (check reports both as "required").
+        for required in out["required"]:
+            listed = out.get("properties", {}).get(required, {})
+            if listed.get("type") == "string" and "enum" not in listed:
+                listed.setdefault("pattern", "\\S")
     if "default" in fact:
         out["default"] = fact["default"]
     override = OVERRIDES.get((owner, name)) or OVERRIDES.get((owner, snake(name)))

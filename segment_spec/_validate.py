@@ -8,7 +8,7 @@ following each error's evaluation path through the schemas:
 * the message is rendered from the error's keyword and the schema at its place (jsonschema-rs's
   own text echoes the submitted value, which a reply must never do);
 * an error below a part annotated ``"x-severity": "warning"`` is a warning;
-* a failed ``anyOf`` annotated ``"x-issue"`` is reported as that one named issue; any other
+* every error below a part annotated ``"x-issue"`` is reported as that one named issue; a
   failed ``anyOf`` reports the issues of the one branch that accepts the value's type, if there
   is exactly one (as jsonschema's ``best_match`` would pick it);
 * a required property sent as ``null`` or blank text, which its own schema refuses, is reported
@@ -125,6 +125,8 @@ class _Place:
         warning: True when a part on the way is annotated ``x-severity: warning``.
         member: For a place inside a ``properties`` subschema: the object schema that lists
             the property, its base URI, and the property's name; None elsewhere.
+        named: The nearest ``x-issue`` annotation on the way, and how many steps into the
+            instance the place is below the part it annotates; None when there is none.
     """
 
     keyword: str
@@ -132,6 +134,7 @@ class _Place:
     base: str
     warning: bool
     member: tuple[Mapping[str, Any], str, str] | None
+    named: tuple[Mapping[str, Any], int] | None
 
 
 class Engine:
@@ -150,6 +153,8 @@ class Engine:
         except Exception as error:  # jsonschema-rs raises its own types for bad resources
             raise SchemaError(f"the schemas do not compile: {error}") from None
         self._compiled: dict[str, Compiled] = {}
+        # References are followed by the schemas' text, which is finite: no bound needed.
+        self._resolved: dict[tuple[str, str], tuple[str, Any]] = {}
         self._lock = threading.Lock()
 
     def document(self, uri: str) -> Mapping[str, Any]:
@@ -187,6 +192,13 @@ class Engine:
     def resolve(self, base: str, ref: str) -> tuple[str, Any]:
         """Follow ``ref`` from a schema whose base URI is ``base``: the target's base, and
         the target."""
+        key = (base, ref)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._follow(base, ref)
+        return found
+
+    def _follow(self, base: str, ref: str) -> tuple[str, Any]:
         target = urljoin(base, ref)
         document, fragment = urldefrag(target)
         node: Any = self.document(document)
@@ -225,12 +237,15 @@ class _Places:
         owner_base = base
         member: tuple[Mapping[str, Any], str, str] | None = None
         listing: tuple[Mapping[str, Any], str] | None = None  # the node whose properties we enter
+        named: tuple[Mapping[str, Any], int] | None = None
         for step in steps:
             if isinstance(node, Mapping):
                 if isinstance(node.get("$id"), str):
                     base = urljoin(base, node["$id"])
                 if node.get("x-severity") == "warning":
                     warning = True
+                if isinstance(node.get("x-issue"), Mapping):
+                    named = (node["x-issue"], 0)
                 owner, owner_base = node, base
                 if step == "$ref":
                     base, node = self._engine.resolve(base, node["$ref"])
@@ -240,10 +255,13 @@ class _Places:
                 listing = None
             elif step in _MEMBER_KEYWORDS:
                 member = None
+                if named is not None:
+                    named = (named[0], named[1] + 1)
                 if step == "properties" and isinstance(node, Mapping):
                     listing = (node, base)
             node = node[step]
-        return _Place(str(steps[-1]) if steps else "", owner, owner_base, warning, member)
+        keyword = str(steps[-1]) if steps else ""
+        return _Place(keyword, owner, owner_base, warning, member, named)
 
     def expectation(self, schema: Any, base: str) -> str:
         """Describe in words what a property schema expects ("a non-empty string")."""
@@ -375,6 +393,18 @@ class _Renderer:
         where: Path = (*self._prefix, *steps)
         keyword = place.keyword
         owner = place.owner
+        if place.named is not None:
+            # Everything below an annotated part is the one issue it names, said once.
+            named, depth = place.named
+            at = where[: len(where) - depth] if depth else where
+            self._add(
+                out,
+                (*at, *named.get("path", ())),
+                str(named["keyword"]),
+                str(named["message"]),
+                severity,
+            )
+            return
         if keyword == "anyOf":
             self._any_of(error, place, where, severity, out, errors_only)
             return
@@ -456,16 +486,6 @@ class _Renderer:
         errors_only: bool,
     ) -> None:
         owner = place.owner
-        named = owner.get("x-issue")
-        if isinstance(named, Mapping):
-            self._add(
-                out,
-                (*where, *named.get("path", ())),
-                str(named["keyword"]),
-                str(named["message"]),
-                severity,
-            )
-            return
         steps = list(error.instance_path)
         branches = error.kind.as_dict()["context"]
         fitting = [

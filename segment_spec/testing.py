@@ -418,6 +418,22 @@ class _FromSchema:
             if keywords != {"anyOf"}:
                 raise SchemaError(f"anyOf beside other keywords at {base}")
             return st.one_of([self.of(branch, base, name, required) for branch in node["anyOf"]])
+        if "then" in node:
+            # "null or an object; an object is checked against another schema": the values of
+            # the type that ``if`` names come from ``then``, the others from the type alone.
+            if keywords - {"type", "if", "then"} or set(node["if"]) != {"type"}:
+                raise SchemaError(f"if/then beside other keywords at {base}")
+            chosen = node["if"]["type"]
+            declared = node.get("type", chosen)
+            kinds = [declared] if isinstance(declared, str) else list(declared)
+            return st.one_of(
+                [
+                    self.of(node["then"], base, name, required)
+                    if kind == chosen
+                    else self._typed(kind, {}, base, name, required)
+                    for kind in kinds
+                ]
+            )
         unknown = keywords - {"type", "enum", "const", "format", "properties", "required"}
         unknown -= {"items", "additionalProperties"}
         if unknown:
