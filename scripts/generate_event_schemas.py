@@ -31,6 +31,7 @@ from typing import Any
 
 from segment_spec import normalize
 from segment_spec._normalize import snake_case
+from segment_spec._schemas import NOT_BLANK
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -183,7 +184,7 @@ def prop_schema(fact: Json, *, owner: str = "", name: str = "") -> Json:
         for required in out["required"]:
             listed = out.get("properties", {}).get(required, {})
             if listed.get("type") == "string" and "enum" not in listed:
-                listed.setdefault("pattern", "\\S")
+                listed.setdefault("pattern", NOT_BLANK)
     if "default" in fact:
         out["default"] = fact["default"]
     override = OVERRIDES.get((owner, name)) or OVERRIDES.get((owner, snake(name)))

@@ -14,7 +14,7 @@ import msgspec
 from ._catalog import Event, event_validator, resolve_event, spec_track
 from ._envelope import Envelope, read_envelope
 from ._issue import Issue, Severity
-from ._message import Message, build_message, read_timestamps, timestamp_warnings
+from ._message import Message, build_message, read_timestamps
 from ._normalize import normalize_message, normalize_parts
 from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, parse_sized
 from ._reply import Rejection, reject
@@ -113,17 +113,14 @@ def _check_normalized(
         and kind in CALL_TYPES
         and (supported is None or kind in supported)
     ):
-        # The usual clean message: one msgspec pass checks it (a track naming a spec event
-        # against both schemas at once), then its timestamps are read once.
+        # The usual clean message: the engine finds nothing to report (a track naming a spec
+        # event: in its properties either), and its timestamps are read once.
         fast, event = _fast_check(kind, message)
         if fast is not None and fast(message):
-            read = read_timestamps(message)  # the dates the msgspec pass leaves to us
-            if read is not None:
-                times, warnings = read
-                if not warnings:
-                    data = message if envelope is None else envelope.merge(message)
-                    return build_message(kind, data, issues, event, times)
-                return _finish(warnings, strict, kind, message, event, envelope)
+            times = read_timestamps(message)
+            if times is not None:
+                data = message if envelope is None else envelope.merge(message)
+                return build_message(kind, data, issues, event, times)
     selection = select_call(message, supported)
     if selection.call is None:
         assert selection.issue is not None
@@ -144,7 +141,6 @@ def _check_normalized(
         issues.extend(validator.report(message, size=size))
         if any(issue.is_error for issue in issues):
             return _refuse(issues, strict)
-    issues.extend(timestamp_warnings(message))
     semantic = _semantic_issues(message, issues, size) if call == "track" else None
     return _finish(issues, strict, call, message, semantic, envelope)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
 from ._catalog import Event
-from ._issue import Issue, Severity
+from ._issue import Issue
 from ._timestamps import TIMESTAMP_FIELDS, parse_timestamp
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "Track",
     "build_message",
     "read_timestamps",
-    "timestamp_warnings",
 ]
 
 _EMPTY: Mapping[str, Any] = {}
@@ -155,33 +154,14 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _number_warning(name: str) -> Issue:
-    text = (
-        f"{name} is a number; it was read as Unix epoch milliseconds "
-        "(the spec asks for an ISO-8601 string)"
-    )
-    return Issue((name,), "timestamp-number", text, Severity.WARNING)
-
-
-def timestamp_warnings(data: Mapping[str, Any]) -> list[Issue]:
-    """Warn about timestamps sent as numbers (read as Unix epoch milliseconds)."""
-    found = []
-    for name in TIMESTAMP_FIELDS:
-        raw = data.get(name)
-        if raw is not None and not isinstance(raw, str):
-            found.append(_number_warning(name))
-    return found
-
-
 Timestamps: TypeAlias = tuple[datetime | None, datetime | None, datetime | None, datetime | None]
 
 
-def read_timestamps(data: Mapping[str, Any]) -> tuple[Timestamps, list[Issue]] | None:
-    """Read the four timestamps of ``data`` (in ``TIMESTAMP_FIELDS`` order) and warn about
-    numbers, in one pass; None when one is present and not a date (the schema's format would
-    reject it). For a message whose types are already checked."""
+def read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
+    """Read the four timestamps of ``data`` (in ``TIMESTAMP_FIELDS`` order); None when one is
+    present and not a date (which the schema's format refuses). For a message the schemas
+    accept."""
     get = data.get
-    found: list[Issue] = []
     read: list[datetime | None] = []
     for name in TIMESTAMP_FIELDS:
         raw = get(name)
@@ -191,10 +171,8 @@ def read_timestamps(data: Mapping[str, Any]) -> tuple[Timestamps, list[Issue]] |
         parsed = parse_timestamp(raw)
         if parsed is None:
             return None
-        if type(raw) is not str:
-            found.append(_number_warning(name))
         read.append(parsed)
-    return (read[0], read[1], read[2], read[3]), found
+    return (read[0], read[1], read[2], read[3])
 
 
 _COMMON_FIELDS = (

@@ -16,10 +16,19 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
-__all__ = ["BASE_URI", "SchemaStore", "store"]
+__all__ = ["BASE_URI", "NOT_BLANK", "SchemaStore", "store"]
 
 BASE_URI = "https://segment-spec.invalid/schemas/"
 _PACKAGE = "segment_spec.schemas"
+
+NOT_BLANK = r"[^\t-\r\u001c- \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""The ``pattern`` of a text that is not blank: one character that is not white space.
+
+``\\S`` would say it shorter, but white space differs between regular expression engines (Python
+counts U+001C to U+001F, Rust and ECMA-262 do not; ECMA-262 counts U+FEFF): the class names
+Python's white space (``str.isspace``, what ``str.strip`` removes) by code point, so that every
+engine reads the same text the same way.
+"""
 
 
 def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:

@@ -8,7 +8,9 @@ following each error's evaluation path through the schemas:
 * the message is rendered from the error's keyword and the schema at its place (jsonschema-rs's
   own text echoes the submitted value, which a reply must never do);
 * an error below a part annotated ``"x-severity": "warning"`` is a warning;
-* every error below a part annotated ``"x-issue"`` is reported as that one named issue; a
+* every error below a part annotated ``"x-issue"`` is reported as that one named issue (its
+  ``keyword``, at its ``path`` below the part, with its ``message``, where ``{path}`` stands for
+  the field's name); a
   failed ``anyOf`` reports the issues of the one branch that accepts the value's type, if there
   is exactly one (as jsonschema's ``best_match`` would pick it);
 * a required property sent as ``null`` or blank text, which its own schema refuses, is reported
@@ -29,7 +31,7 @@ import jsonschema_rs
 
 from ._issue import Findings, Issue, Severity, dotted, issue_bounds
 from ._parse.value import describe_type
-from ._schemas import BASE_URI, store
+from ._schemas import BASE_URI, NOT_BLANK, store
 from ._timestamps import is_timestamp
 
 __all__ = ["FORMATS", "Compiled", "Engine", "SchemaError", "engine"]
@@ -274,7 +276,7 @@ class _Places:
         if not isinstance(schema, Mapping):
             return ""
         words = [_TYPE_NAMES[name] for name in _types(schema.get("type")) if name != "null"]
-        if schema.get("pattern") == r"\S" and words and words[0] == "a string":
+        if schema.get("pattern") == NOT_BLANK and words and words[0] == "a string":
             words[0] = "a non-empty string"
         return _join(words) if words else ""
 
@@ -397,13 +399,9 @@ class _Renderer:
             # Everything below an annotated part is the one issue it names, said once.
             named, depth = place.named
             at = where[: len(where) - depth] if depth else where
-            self._add(
-                out,
-                (*at, *named.get("path", ())),
-                str(named["keyword"]),
-                str(named["message"]),
-                severity,
-            )
+            at = (*at, *named.get("path", ()))
+            text = str(named["message"]).replace("{path}", _where(at))
+            self._add(out, at, str(named["keyword"]), text, severity)
             return
         if keyword == "anyOf":
             self._any_of(error, place, where, severity, out, errors_only)
@@ -440,7 +438,7 @@ class _Renderer:
             return "enum", f"{at} must be one of {listing}"
         if keyword == "pattern":
             pattern = owner.get("pattern")
-            if pattern == r"\S":
+            if pattern == NOT_BLANK:
                 return "pattern", f"{at} must not be empty or blank"
             return "pattern", f"{at} must match the pattern {pattern}"
         if keyword == "format":

@@ -1,0 +1,143 @@
+"""The bundled schemas are the whole truth: Python jsonschema decides as ``check`` does.
+
+With the schemas as they ship, ``jsonschema``'s ``Draft202012Validator`` on the normalized
+message (the call's schema, and a spec event's schema on ``properties``) accepts exactly what
+``check(..., strict=True)`` accepts. The only rules outside the schemas come before them, and
+docs/schemas.md lists them: the size limits and JSON itself, the keys (collisions and empty keys
+after snake_case), and the choice of the schema by ``type`` and by event name (a call type or a
+spec event name in another letter case is read with a warning).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from conftest import FIXTURES, shared_path
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reference import validator
+
+from segment_spec import CALL_TYPES, Rejection, check, events, normalize
+from segment_spec._catalog import resolve_event
+from segment_spec.testing import invalid_messages, messages
+
+
+def _by_schemas(value: Any) -> bool | None:
+    """What the schemas say of a message in strict mode: True (accepted), False (rejected), or
+    None when a rule that comes before the schemas decides (documented in docs/schemas.md)."""
+    if not isinstance(value, dict):
+        return None
+    normalized = normalize(value)
+    if normalized.issues:  # a key collision or an empty key: a warning before the schemas
+        return None
+    message = normalized.value
+    kind = message.get("type")
+    if kind not in CALL_TYPES:  # no type, another call type, or one in another letter case
+        return None
+    accepted = validator(f"{kind}.json").is_valid(message)
+    name = message.get("event")
+    if kind == "track" and isinstance(name, str):
+        event, exact = resolve_event(name)
+        if event is not None:
+            if not exact:  # the event named in another letter case: a selection warning
+                return None
+            properties = message.get("properties")
+            if isinstance(properties, dict):
+                accepted = accepted and validator(event.schema_path).is_valid(properties)
+    return accepted
+
+
+def _agree(value: Any) -> bool:
+    """Hold check(strict=True) to the schemas' answer; True when the schemas decided."""
+    expected = _by_schemas(value)
+    if expected is None:
+        return False
+    result = check(value, strict=True)
+    if len(json.dumps(value)) > 32 * 1024:  # the size limit comes first
+        assert isinstance(result, Rejection)
+        return False
+    accepted = not isinstance(result, Rejection)
+    assert accepted == expected, (expected, result if not accepted else result.issues, value)
+    return True
+
+
+def _lines(path: Any) -> Iterator[Any]:
+    for line in path.read_bytes().splitlines():
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, dict) and isinstance(value.get("batch"), list):
+            yield from value["batch"]
+        else:
+            yield value
+
+
+def test_strict_check_is_the_schemas_on_the_real_corpus() -> None:
+    """Every real payload: check(strict=True) accepts exactly what jsonschema accepts."""
+    decided = sum(
+        _agree(value)
+        for path in sorted(shared_path("corpus", "real").glob("*.ndjson"))
+        for value in _lines(path)
+    )
+    assert decided > 5000
+
+
+def test_strict_check_is_the_schemas_on_the_spec_examples() -> None:
+    """Every example payload of the spec's pages agrees with jsonschema."""
+    decided = 0
+    for path in sorted(shared_path("corpus", "spec-examples").glob("*.json")):
+        value = orjson.loads(path.read_bytes())
+        items = value["batch"] if isinstance(value, dict) and "batch" in value else [value]
+        decided += sum(_agree(item) for item in items)
+    assert decided >= 40  # the others are fragments (traits, context) or choose no schema
+
+
+def test_strict_check_is_the_schemas_on_the_project_fixtures() -> None:
+    """The project's own fixtures agree with jsonschema (they hold each rule's cases)."""
+    decided = sum(
+        _agree(value) for path in sorted(FIXTURES.glob("*.ndjson")) for value in _lines(path)
+    )
+    assert decided > 0
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_strict_check_is_the_schemas_on_the_testing_kit(data: st.DataObject) -> None:
+    """The kit's valid messages and each of its broken ones agree with jsonschema."""
+    _agree(data.draw(messages()))
+    case = data.draw(invalid_messages())
+    _agree(case.message)
+
+
+_ids = st.one_of(st.none(), st.just(""), st.just(" "), st.text(max_size=3), st.integers())
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=4),
+    st.just([]),
+    st.just({}),
+    st.sampled_from(["2015-02-23T22:28:55.387Z", "2021-01-01", "NOW", "USD", "users", "none"]),
+)
+
+
+@pytest.mark.parametrize("event", events(), ids=lambda event: event.name)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_strict_check_is_the_schemas_for_every_event(event: Any, data: st.DataObject) -> None:
+    """For every spec event: properties drawn from its schema's names, with values of every
+    type, agree with jsonschema on the event's schema and the track schema."""
+    schema = validator(event.schema_path).schema
+    names = sorted(schema.get("properties", {}))
+    properties = data.draw(
+        st.dictionaries(st.sampled_from(names), _values, max_size=4) if names else st.just({})
+    )
+    message = {"type": "track", "event": event.name, "user_id": data.draw(_ids)}
+    message["properties"] = properties
+    _agree(message)
