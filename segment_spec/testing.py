@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any, Final, Literal, TypeAlias
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 import orjson
 
@@ -49,7 +49,7 @@ from ._parse import MAX_MESSAGE_BYTES
 from ._schemas import BASE_URI, store
 from ._select import CALL_TYPES
 from ._timestamps import TIMESTAMP_FIELDS
-from ._validate import SchemaError
+from ._validate import SchemaError, engine
 
 __all__ = ["RULES", "Invalid", "Wire", "events", "invalid_messages", "messages"]
 
@@ -395,10 +395,7 @@ class _FromSchema:
         key = (uri, name)
         found = self._refs.get(key)
         if found is None:
-            document, fragment = urldefrag(uri)
-            node: Any = store().by_uri(document)
-            for token in fragment[1:].split("/") if fragment else ():
-                node = node[token.replace("~1", "/").replace("~0", "~")]
+            document, node = engine().resolve(base, ref)
             holder: list[Strategy] = []
             self._refs[key] = st.deferred(lambda: holder[0])
             found = self.of(node, document, name)
@@ -1039,11 +1036,7 @@ _WRONG_VALUES: Final = (
 
 def _resolved(node: Mapping[str, Any], base: str) -> Mapping[str, Any]:
     while "$ref" in node:
-        document, fragment = urldefrag(urljoin(base, node["$ref"]))
-        target: Any = store().by_uri(document)
-        for token in fragment[1:].split("/") if fragment else ():
-            target = target[token]
-        node, base = target, document
+        base, node = engine().resolve(base, node["$ref"])
     return node
 
 
