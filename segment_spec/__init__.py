@@ -12,9 +12,9 @@ Check a message, get it typed or get the reply to send Segment::
 Public names are listed in ``__all__``; everything in underscore modules is private.
 """
 
-from ._auth import Unauthorized, api_key, keys_match
-from ._catalog import Event, UnknownSchemaName, events, schema
-from ._check import Batch, InvalidMessage, check, check_batch, iter_issues, validate
+from ._auth import api_key, keys_match
+from ._catalog import Event, events, schema
+from ._check import Batch, check, check_batch, iter_issues, validate
 from ._issue import Issue, Severity
 from ._message import Alias, Group, Identify, Message, Page, Screen, Track
 from ._normalize import Normalized, normalize
@@ -22,6 +22,13 @@ from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES
 from ._reply import Rejection
 from ._sample import sample
 from ._select import CALL_TYPES
+from .exceptions import (
+    InvalidMessage,
+    SchemaError,
+    SegmentSpecError,
+    Unauthorized,
+    UnknownSchemaName,
+)
 
 __all__ = [
     "CALL_TYPES",
@@ -39,7 +46,9 @@ __all__ = [
     "Normalized",
     "Page",
     "Rejection",
+    "SchemaError",
     "Screen",
+    "SegmentSpecError",
     "Severity",
     "Track",
     "Unauthorized",

@@ -19,6 +19,7 @@ from ._schemas import BASE_URI, store
 from ._timestamps import TIMESTAMP_FIELDS
 from ._typed import typed_ok
 from ._validate import Compiled, compile_schema
+from .exceptions import UnknownSchemaName
 
 __all__ = [
     "Event",
@@ -64,21 +65,6 @@ class Event:
     def schema_id(self) -> str:
         """The ``$id`` of the event's schema."""
         return BASE_URI + self.schema_path
-
-
-class UnknownSchemaName(LookupError):
-    """:func:`schema` was asked for a name that is neither a call type nor a known event.
-
-    Attributes:
-        name: The name asked for.
-        suggestions: The nearest known names, best first (may be empty).
-    """
-
-    def __init__(self, name: str, suggestions: tuple[str, ...]) -> None:
-        self.name = name
-        self.suggestions = suggestions
-        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"no call type or semantic event is named {name!r}{hint}")
 
 
 @dataclass(frozen=True, slots=True)

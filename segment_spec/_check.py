@@ -28,20 +28,9 @@ from ._select import (
     supported_calls,
 )
 from ._snake_parse import read_snake, snake_missed
+from .exceptions import InvalidMessage
 
 __all__ = ["Batch", "InvalidMessage", "check", "check_batch", "iter_issues", "validate"]
-
-
-class InvalidMessage(ValueError):
-    """Raised by :func:`validate` for a message that :func:`check` would reject.
-
-    Attributes:
-        rejection: The :class:`Rejection` (status, body, issues) to reply with.
-    """
-
-    def __init__(self, rejection: Rejection) -> None:
-        super().__init__(str(rejection))
-        self.rejection = rejection
 
 
 @dataclass(frozen=True, slots=True)

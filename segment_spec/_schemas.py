@@ -16,6 +16,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from .exceptions import SchemaError
+
 __all__ = ["BASE_URI", "SchemaStore", "store"]
 
 BASE_URI = "https://segment-spec.invalid/schemas/"
@@ -46,7 +48,7 @@ class SchemaStore:
         for path, doc in self._by_path.items():
             declared = doc.get("$id")
             if declared != BASE_URI + path:
-                raise ValueError(f"schemas/{path}: $id {declared!r} does not match its path")
+                raise SchemaError(f"schemas/{path}: $id {declared!r} does not match its path")
 
     @property
     def paths(self) -> tuple[str, ...]:

@@ -34,6 +34,7 @@ from ._issue import Findings, Issue, Severity, dotted, issue_bounds
 from ._parse.value import describe_type
 from ._timestamps import is_timestamp
 from ._typed import typed_ok
+from .exceptions import SchemaError
 
 __all__ = ["Compiled", "SchemaError", "compile_schema"]
 
@@ -41,10 +42,6 @@ Path = tuple[str | int, ...]
 Ok = Callable[[Any], bool]
 Report = Callable[[Any, Path, Findings], None]
 Lookup = Callable[[str], Mapping[str, Any]]
-
-
-class SchemaError(ValueError):
-    """A bundled schema uses a keyword or form this engine does not implement."""
 
 
 @dataclass(frozen=True, slots=True)
