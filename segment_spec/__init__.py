@@ -14,7 +14,7 @@ Public names are listed in ``__all__``; everything in underscore modules is priv
 
 from ._auth import api_key, keys_match
 from ._catalog import Event, events, schema
-from ._check import Batch, check, check_batch, iter_issues, validate
+from ._check import Batch, check, check_batch, is_valid, iter_issues, validate
 from ._issue import Issue, Severity
 from ._message import Alias, Group, Identify, Message, Page, Screen, Track
 from ._normalize import Normalized, normalize
@@ -57,6 +57,7 @@ __all__ = [
     "check",
     "check_batch",
     "events",
+    "is_valid",
     "iter_issues",
     "keys_match",
     "normalize",
