@@ -442,7 +442,7 @@ class _FromSchema:
                 return st.lists(_JSON_LEAVES, max_size=3)
             return st.lists(self.of(node["items"], base, name), max_size=3)
         if kind == "string":
-            if node.get("format") == "date-time":
+            if node.get("format") == "segment-timestamp":
                 return _TIMESTAMPS
             return _strings_for(name, required)
         return _TYPE_STRATEGIES[kind]
