@@ -42,7 +42,7 @@ from urllib.parse import urldefrag, urljoin
 
 import orjson
 
-from ._catalog import Event, resolve_event, schema
+from ._catalog import Event, message_schema, resolve_event
 from ._catalog import events as _catalog_events
 from ._normalize import snake_case
 from ._parse import MAX_MESSAGE_BYTES
@@ -844,7 +844,7 @@ def _check_names(call: str | None, event: str | None) -> None:
         raise ValueError(f"a semantic event is sent in a track call, not in a {call} call")
     if resolve_event(event)[1]:
         return
-    schema(event)  # raises UnknownSchemaName, with the nearest names
+    message_schema(event)  # raises UnknownSchemaName, with the nearest names
     raise ValueError(f"{event!r} is a call type, not a semantic event; use call={event!r}")
 
 
