@@ -18,7 +18,7 @@ from ._schemas import BASE_URI, is_event_path, store
 from ._timestamps import TIMESTAMP_FIELDS
 from ._typed import typed_ok
 from ._validate import Compiled, compile_schema
-from .exceptions import UnknownSchemaName
+from .exceptions import SchemaError, UnknownSchemaName
 
 __all__ = [
     "Event",
@@ -98,16 +98,16 @@ def _index() -> _Index:
     for event in found:
         for name in (event.name, *event.legacy_names):
             if name in by_name:
-                raise ValueError(f"event name {name!r} is claimed by two schemas")
+                raise SchemaError(f"event name {name!r} is claimed by two schemas")
             by_name[name] = event
     by_folded = {name.casefold(): event for name, event in by_name.items()}
     messages = {call: f"{call}.json" for call in _CALLS}
     messages.update((name, event.schema_path) for name, event in by_name.items())
     schemas = dict(messages)
     for path in bundled.paths:
-        # A call's path is its name ("track"): the one name that two ways give, the same way.
+        # A call type is also its file's path ("track"): both name the same file.
         if schemas.setdefault(path.removesuffix(".json"), path) != path:
-            raise ValueError(f"schema name {path.removesuffix('.json')!r} is claimed twice")
+            raise SchemaError(f"schema name {path.removesuffix('.json')!r} is claimed twice")
     return _Index(tuple(found), by_name, by_folded, messages, schemas)
 
 

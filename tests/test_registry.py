@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -61,14 +62,9 @@ def _validator(name: str, lenient: bool = False) -> jsonschema.Draft202012Valida
     )
 
 
-_VALIDATORS: dict[tuple[str, bool], jsonschema.Draft202012Validator] = {}
-
-
+@cache
 def _cached(name: str, lenient: bool) -> jsonschema.Draft202012Validator:
-    key = (name, lenient)
-    if key not in _VALIDATORS:
-        _VALIDATORS[key] = _validator(name, lenient)
-    return _VALIDATORS[key]
+    return _validator(name, lenient)
 
 
 def schemas_accept(message: dict[str, Any], lenient: bool) -> bool | None:
