@@ -163,7 +163,9 @@ def prop_schema(fact: Json, *, owner: str = "", name: str = "") -> Json:
     if "enum" in fact:
         out["enum"] = list(fact["enum"])
     if fact.get("format") == "date-time":
-        out["format"] = "date-time"
+        # The library reads these with Segment's timestamp grammar, not RFC 3339's: the schema
+        # names that grammar, so that no standard validator's date-time disagrees with it.
+        out["format"] = "segment-timestamp"
     items = fact.get("items")
     if isinstance(items, dict):
         out["items"] = prop_schema(items)

@@ -77,8 +77,8 @@ def type_text(node: Mapping[str, Any], base_path: str) -> str:
     text = " or ".join(words)
     if "enum" in resolved:
         text += " (" + ", ".join(f"`{v}`" for v in resolved["enum"] if v is not None) + ")"
-    if resolved.get("format") == "date-time":
-        text += ", date-time"
+    if resolved.get("format") == "segment-timestamp":
+        text += ", timestamp"
     return text
 
 
@@ -91,8 +91,9 @@ def render() -> str:
         "`tests/test_events_doc.py` fails when this page and the schemas disagree. Property names",
         "are in snake_case, the form destinations receive. Every event's schema describes the",
         "`properties` of a track call; deviations are warnings (errors with `strict=True`).",
-        "Type choices where Segment's docs contradict themselves:",
-        "[spec-decisions.md](spec-decisions.md).",
+        "A timestamp is a date in the `segment-timestamp` format",
+        "([schemas.md](schemas.md#the-segment-timestamp-format)). Type choices where Segment's",
+        "docs contradict themselves: [spec-decisions.md](spec-decisions.md).",
         "",
     ]
     by_spec: dict[str, list[Any]] = {}

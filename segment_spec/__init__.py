@@ -9,12 +9,24 @@ Check a message, get it typed or get the reply to send Segment::
         return result.status, result.body          # e.g. 400, {"message": "event is required: ..."}
     handle(result)                                  # a Track, Identify, Page, ... dataclass
 
-Public names are listed in ``__all__``; everything in underscore modules is private.
+The bundled JSON Schemas work with any validator. For Python's jsonschema, ``REGISTRY`` holds
+every schema by its ``$id`` and ``FORMAT_CHECKER`` knows their ``segment-timestamp`` format::
+
+    validator = jsonschema.Draft202012Validator(
+        segment_spec.schema("track"),
+        registry=segment_spec.REGISTRY,
+        format_checker=segment_spec.FORMAT_CHECKER,
+    )
+
+Both are made the first time they are used (docs/schemas.md). Public names are listed in
+``__all__``; everything in underscore modules is private.
 """
 
-from ._auth import Unauthorized, api_key, keys_match
-from ._catalog import Event, UnknownSchemaName, events, schema
-from ._check import Batch, InvalidMessage, check, check_batch, iter_issues, validate
+import typing
+
+from ._auth import api_key, keys_match
+from ._catalog import Event, events, schema
+from ._check import Batch, check, check_batch, is_valid, iter_issues, validate
 from ._issue import Issue, Severity
 from ._message import Alias, Group, Identify, Message, Page, Screen, Track
 from ._normalize import Normalized, normalize
@@ -22,12 +34,28 @@ from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES
 from ._reply import Rejection
 from ._sample import sample
 from ._select import CALL_TYPES
+from .exceptions import (
+    InvalidMessage,
+    SchemaError,
+    SegmentSpecError,
+    Unauthorized,
+    UnknownSchemaName,
+)
+
+if typing.TYPE_CHECKING:
+    from jsonschema import FormatChecker
+    from referencing import Registry
+
+    REGISTRY: Registry[typing.Any]
+    FORMAT_CHECKER: FormatChecker
 
 __all__ = [
     "CALL_TYPES",
+    "FORMAT_CHECKER",
     "MAX_BATCH_BYTES",
     "MAX_BATCH_ITEMS",
     "MAX_MESSAGE_BYTES",
+    "REGISTRY",
     "Alias",
     "Batch",
     "Event",
@@ -39,7 +67,9 @@ __all__ = [
     "Normalized",
     "Page",
     "Rejection",
+    "SchemaError",
     "Screen",
+    "SegmentSpecError",
     "Severity",
     "Track",
     "Unauthorized",
@@ -48,6 +78,7 @@ __all__ = [
     "check",
     "check_batch",
     "events",
+    "is_valid",
     "iter_issues",
     "keys_match",
     "normalize",
@@ -57,3 +88,21 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> typing.Any:
+    # REGISTRY and FORMAT_CHECKER are made on first use: importing segment_spec reads no schema
+    # and does not import jsonschema.
+    if name == "REGISTRY":
+        from ._registry import registry
+
+        return registry()
+    if name == "FORMAT_CHECKER":
+        from ._registry import format_checker
+
+        return format_checker()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

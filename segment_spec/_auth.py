@@ -11,28 +11,13 @@ import hmac
 import re
 from base64 import b64decode
 
-from ._issue import Issue
-from ._reply import Rejection, reject
+from .exceptions import Unauthorized
 
 __all__ = ["Unauthorized", "api_key", "keys_match"]
 
 # RFC 9110's token (the scheme) and RFC 7235's token68 (the credentials), ASCII only.
 _SCHEME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-
-
-class Unauthorized(ValueError):
-    """The Authorization header carries no usable API key.
-
-    Attributes:
-        rejection: A 401 :class:`Rejection` whose body says what is wrong with the header
-            (never what it contained).
-    """
-
-    def __init__(self, reason: str) -> None:
-        issue = Issue(("Authorization",), "unauthorized", reason)
-        self.rejection: Rejection = reject([issue], status=401)
-        super().__init__(reason)
 
 
 def api_key(header: str | bytes | None) -> str:

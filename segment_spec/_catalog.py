@@ -8,21 +8,22 @@ disagree.
 
 from __future__ import annotations
 
-import copy
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ._schemas import BASE_URI, store
+from ._schemas import BASE_URI, is_event_path, store
 from ._validate import Compiled, engine
+from .exceptions import SchemaError, UnknownSchemaName
 
 __all__ = [
     "Event",
     "UnknownSchemaName",
     "event_validator",
     "events",
+    "message_schema",
     "resolve_event",
     "schema",
     "spec_track",
@@ -64,26 +65,13 @@ class Event:
         return BASE_URI + self.schema_path
 
 
-class UnknownSchemaName(LookupError):
-    """:func:`schema` was asked for a name that is neither a call type nor a known event.
-
-    Attributes:
-        name: The name asked for.
-        suggestions: The nearest known names, best first (may be empty).
-    """
-
-    def __init__(self, name: str, suggestions: tuple[str, ...]) -> None:
-        self.name = name
-        self.suggestions = suggestions
-        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"no call type or semantic event is named {name!r}{hint}")
-
-
 @dataclass(frozen=True, slots=True)
 class _Index:
     events: tuple[Event, ...]
     by_name: dict[str, Event]  # current and legacy names, exact
     by_folded: dict[str, Event]  # the same, case-folded and trimmed
+    messages: dict[str, str]  # call types and event names -> path under schemas/
+    schemas: dict[str, str]  # the same, and every path without .json -> path
 
 
 @cache
@@ -91,7 +79,7 @@ def _index() -> _Index:
     bundled = store()
     found = []
     for path in bundled.paths:
-        if not path.startswith("events/") or path.count("/") != 2:
+        if not is_event_path(path):
             continue
         doc = bundled.by_path(path)
         found.append(
@@ -108,10 +96,17 @@ def _index() -> _Index:
     for event in found:
         for name in (event.name, *event.legacy_names):
             if name in by_name:
-                raise ValueError(f"event name {name!r} is claimed by two schemas")
+                raise SchemaError(f"event name {name!r} is claimed by two schemas")
             by_name[name] = event
     by_folded = {name.casefold(): event for name, event in by_name.items()}
-    return _Index(tuple(found), by_name, by_folded)
+    messages = {call: f"{call}.json" for call in _CALLS}
+    messages.update((name, event.schema_path) for name, event in by_name.items())
+    schemas = dict(messages)
+    for path in bundled.paths:
+        # A call type is also its file's path ("track"): both name the same file.
+        if schemas.setdefault(path.removesuffix(".json"), path) != path:
+            raise SchemaError(f"schema name {path.removesuffix('.json')!r} is claimed twice")
+    return _Index(tuple(found), by_name, by_folded, messages, schemas)
 
 
 def events() -> tuple[Event, ...]:
@@ -136,14 +131,32 @@ def resolve_event(name: str) -> tuple[Event | None, bool]:
     return event, False
 
 
-def schema(name: str) -> dict[str, Any]:
-    """The JSON Schema of a call type or a semantic event, as a plain dict (a fresh copy).
+def schema(name: str, *, lenient: bool = False) -> dict[str, Any]:
+    """The JSON Schema of a call type, a semantic event or any bundled schema, as a plain dict
+    (a fresh copy each time).
 
-    ``name`` is a call type (``"track"``), an event (``"Order Completed"``) or a legacy event
-    name (``"Completed Order"`` gives Order Completed's schema). An event's schema describes
-    the message's ``properties`` object, in snake_case. ``$ref``s point into the other bundled
-    schemas (``$id`` under ``https://segment-spec.invalid/schemas/``), all loadable through this
-    function's siblings or straight from the ``schemas/`` folder.
+    ``name`` is one of:
+
+    * a call type: ``"track"``, ``"identify"``, ...;
+    * a semantic event, by its current or legacy name (``"Completed Order"`` gives Order
+      Completed's schema), which describes a track's ``properties`` object in snake_case;
+    * the path of any file under ``schemas/`` without ``.json``: ``"common"``, ``"batch"``,
+      ``"error-body"``, ``"reserved/context"``, ``"events/definitions"``,
+      ``"events/ecommerce/order-completed"``.
+
+    Its references point into the other bundled schemas (``$id`` under
+    ``https://segment-spec.invalid/schemas/``), all in ``segment_spec.REGISTRY``.
+
+    With ``lenient=True``, the schema without the parts :func:`~segment_spec.check` reports
+    only as warnings: each part marked ``"x-severity": "warning"`` accepts any value (its
+    ``title``, ``description``, ``x-`` annotations and other non-validating keywords are
+    kept), and so does an event's schema as a whole, since a track's properties never make
+    ``check`` reject it. Its ``$id`` is under ``https://segment-spec.invalid/schemas/lenient/``,
+    so its references reach the lenient forms of the others (in ``REGISTRY`` too). A validator
+    with ``REGISTRY`` and ``FORMAT_CHECKER`` on the normalized message then gives
+    ``check(message)``'s verdict on a lenient schema and ``check(message, strict=True)``'s on
+    the schema as it is, but for the rules ``check`` applies before any schema
+    (docs/schemas.md).
 
     Raises :class:`UnknownSchemaName` (a ``LookupError``) with the nearest names for anything
     else, and ``TypeError`` when ``name`` is not a string.
@@ -151,20 +164,33 @@ def schema(name: str) -> dict[str, Any]:
     >>> from segment_spec import schema
     >>> schema("Completed Order")["title"]
     'Order Completed'
+    >>> schema("reserved/context")["title"]
+    'Segment message context'
+    >>> schema("track", lenient=True)["$id"]
+    'https://segment-spec.invalid/schemas/lenient/track.json'
+    >>> "properties" in schema("Order Completed", lenient=True)  # accepts any properties
+    False
     """
+    path = _find(name, _index().schemas, "call type, semantic event or bundled schema")
+    return store().copy_of(path, lenient=lenient)
+
+
+def message_schema(name: str) -> dict[str, Any]:
+    """:func:`schema` for the names a message can have: a call type or a semantic event
+    (current or legacy name). Raises as :func:`schema` does, suggesting only such names."""
+    return store().copy_of(_find(name, _index().messages, "call type or semantic event"))
+
+
+def _find(name: str, names: Mapping[str, str], looked_for: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"a schema name is a string, not {type(name).__name__}")
-    if name in _CALLS:
-        return store().copy_of(f"{name}.json")
-    event = _index().by_name.get(name)
-    if event is None:
-        raise UnknownSchemaName(name, _suggest(name))
-    return copy.deepcopy(store().by_path(event.schema_path))
+    path = names.get(name)
+    if path is None:
+        raise UnknownSchemaName(name, _suggest(name, names), looked_for=looked_for)
+    return path
 
 
-def _suggest(name: str) -> tuple[str, ...]:
-    index = _index()
-    names = [*_CALLS, *index.by_name]
+def _suggest(name: str, names: Mapping[str, str]) -> tuple[str, ...]:
     folded = {candidate.casefold(): candidate for candidate in names}
     close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
     return tuple(folded[match] for match in close)

@@ -27,20 +27,17 @@ from ._select import (
     supported_calls,
 )
 from ._snake_parse import read_snake, snake_missed
+from .exceptions import InvalidMessage
 
-__all__ = ["Batch", "InvalidMessage", "check", "check_batch", "iter_issues", "validate"]
-
-
-class InvalidMessage(ValueError):
-    """Raised by :func:`validate` for a message that :func:`check` would reject.
-
-    Attributes:
-        rejection: The :class:`Rejection` (status, body, issues) to reply with.
-    """
-
-    def __init__(self, rejection: Rejection) -> None:
-        super().__init__(str(rejection))
-        self.rejection = rejection
+__all__ = [
+    "Batch",
+    "InvalidMessage",
+    "check",
+    "check_batch",
+    "is_valid",
+    "iter_issues",
+    "validate",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,3 +389,25 @@ def _check_items(
             # what makes the whole body something other than JSON.
             raise _NotJSON(result.issues[0])
         yield result
+
+
+def is_valid(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    strict: bool = False,
+    supported: Iterable[str] | None = None,
+) -> bool:
+    """True when :func:`check` would return a message, False when it would reject ``data``.
+
+    Takes the same arguments as :func:`check`; a message that has only warnings is valid
+    unless ``strict`` is true.
+
+    >>> from segment_spec import is_valid
+    >>> is_valid({"type": "track", "event": "Signed Up", "userId": "u1"})
+    True
+    >>> is_valid({"type": "track", "userId": "u1"})
+    False
+    >>> is_valid({"type": "Track", "event": "Signed Up", "userId": "u1"}, strict=True)
+    False
+    """
+    return not isinstance(check(data, strict=strict, supported=supported), Rejection)

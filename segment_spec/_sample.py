@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from ._catalog import schema
+from ._catalog import message_schema
 from ._select import CALL_TYPES
 
 __all__ = ["sample"]
@@ -205,7 +205,7 @@ def sample(name: str) -> dict[str, Any]:
     >>> sample("Completed Order")["event"]
     'Completed Order'
     """
-    found = schema(name)  # raises UnknownSchemaName, with suggestions, for an unknown name
+    found = message_schema(name)  # raises UnknownSchemaName, with suggestions, if unknown
     seed = _Seed(name)
     is_event = name not in CALL_TYPES
     spec = found.get("x-spec") if is_event else None

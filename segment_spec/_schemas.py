@@ -4,6 +4,10 @@ The files live in the repository's top-level ``schemas/`` folder, which is insta
 ``segment_spec.schemas`` package, so the same code finds them in a wheel and in an editable
 install. Every ``$id`` is under ``https://segment-spec.invalid/schemas/``: the ``.invalid``
 top-level domain guarantees no ``$ref`` is ever fetched over a network.
+
+Each schema also has a lenient form (:func:`lenient_form`), under
+``https://segment-spec.invalid/schemas/lenient/``: the schema without the parts that
+``check()`` reports only as warnings.
 """
 
 from __future__ import annotations
@@ -16,9 +20,20 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
-__all__ = ["BASE_URI", "NOT_BLANK", "SchemaStore", "store"]
+from .exceptions import SchemaError
+
+__all__ = [
+    "BASE_URI",
+    "LENIENT_BASE_URI",
+    "NOT_BLANK",
+    "SchemaStore",
+    "is_event_path",
+    "lenient_form",
+    "store",
+]
 
 BASE_URI = "https://segment-spec.invalid/schemas/"
+LENIENT_BASE_URI = BASE_URI + "lenient/"
 _PACKAGE = "segment_spec.schemas"
 
 NOT_BLANK = r"[^\t-\r\u001c- \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
@@ -30,6 +45,45 @@ Python's white space (``str.isspace``, what ``str.strip`` removes) by code point
 engine reads the same text the same way.
 """
 
+# Draft 2020-12 keywords whose value is a schema, a list of schemas or an object of schemas.
+_SCHEMA_VALUED = frozenset(
+    {
+        "additionalProperties",
+        "contains",
+        "contentSchema",
+        "else",
+        "if",
+        "items",
+        "not",
+        "propertyNames",
+        "then",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_MAPS = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
+# What a permissive part keeps: the keywords that never reject a value (identifiers, the
+# meta-data vocabulary, comments), besides every x- annotation.
+_NON_VALIDATING = frozenset(
+    {
+        "$anchor",
+        "$comment",
+        "$defs",
+        "$dynamicAnchor",
+        "$id",
+        "$schema",
+        "$vocabulary",
+        "default",
+        "deprecated",
+        "description",
+        "examples",
+        "readOnly",
+        "title",
+        "writeOnly",
+    }
+)
+
 
 def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):
@@ -40,22 +94,90 @@ def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]
             yield f"{prefix}{entry.name}", entry
 
 
+def is_event_path(path: str) -> bool:
+    """True for the schema of a semantic event, ``events/<spec>/<event>.json`` (and not
+    ``events/definitions.json``)."""
+    return path.startswith("events/") and path.count("/") == 2
+
+
+def lenient_form(document: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The lenient form of the bundled schema at ``schemas/<path>``: a new document.
+
+    ``check()`` reports a deviation from a part marked ``"x-severity": "warning"`` as a warning,
+    and it reports every deviation from an event's schema as a warning (the event is chosen by
+    name before any schema applies). The lenient form drops exactly those parts: each subschema
+    marked ``x-severity: warning``, and the root of an event's schema, keeps only the keywords
+    that never reject a value (``title``, ``description``, ``$comment``, ``examples``, ``$defs``
+    and the other identifiers and annotations, ``x-severity`` and every other ``x-`` key) and so
+    accepts any value. Everything else is kept as it is. The document's ``$id`` moves from
+    ``https://segment-spec.invalid/schemas/<path>`` to
+    ``https://segment-spec.invalid/schemas/lenient/<path>``, so its relative references reach
+    the lenient forms of the other schemas (an absolute one under the same base is moved too).
+
+    >>> from segment_spec._schemas import store
+    >>> track = lenient_form(store().by_path("track.json"), "track.json")
+    >>> track["$id"]
+    'https://segment-spec.invalid/schemas/lenient/track.json'
+    >>> sorted(track["properties"]["properties"])  # was x-severity: warning
+    ['description', 'x-severity']
+    >>> track["required"]
+    ['type', 'event']
+    """
+    root: Mapping[str, Any] = _permissive(document) if is_event_path(path) else document
+    lenient: dict[str, Any] = _lenient(root)
+    lenient["$id"] = LENIENT_BASE_URI + path
+    return lenient
+
+
+def _permissive(schema: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in schema.items()
+        if key in _NON_VALIDATING or key.startswith("x-")
+    }
+
+
+def _lenient(schema: Any) -> Any:
+    """A deep copy of ``schema`` with its warning parts made permissive."""
+    if not isinstance(schema, Mapping):
+        return copy.deepcopy(schema)  # true, false, or no schema at all
+    if schema.get("x-severity") == "warning":
+        schema = _permissive(schema)
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _SCHEMA_VALUED:
+            out[key] = _lenient(value)
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            out[key] = [_lenient(item) for item in value]
+        elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
+            out[key] = {name: _lenient(item) for name, item in value.items()}
+        elif key in ("$ref", "$id") and isinstance(value, str) and value.startswith(BASE_URI):
+            relative = value.removeprefix(BASE_URI).removeprefix("lenient/")
+            out[key] = LENIENT_BASE_URI + relative
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
 class SchemaStore:
     """Every bundled schema, keyed by its path under ``schemas/`` (``"events/ecommerce/x.json"``).
 
     Built once per process by :func:`store`; the schemas it holds are never mutated (callers get
-    deep copies from :meth:`copy_of`).
+    deep copies from :meth:`copy_of`). The lenient forms (:func:`lenient_form`) are made the
+    first time each is asked for, and kept.
     """
 
-    __slots__ = ("_by_path", "_by_uri")
+    __slots__ = ("_by_path", "_by_uri", "_lenient")
 
     def __init__(self, documents: Mapping[str, dict[str, Any]]) -> None:
         self._by_path = dict(documents)
+        # Filled on demand: two threads at worst make the same document twice, and keep one.
+        self._lenient: dict[str, dict[str, Any]] = {}
         self._by_uri = {BASE_URI + path: doc for path, doc in self._by_path.items()}
         for path, doc in self._by_path.items():
             declared = doc.get("$id")
             if declared != BASE_URI + path:
-                raise ValueError(f"schemas/{path}: $id {declared!r} does not match its path")
+                raise SchemaError(f"schemas/{path}: $id {declared!r} does not match its path")
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -70,9 +192,16 @@ class SchemaStore:
         """The schema whose ``$id`` is ``uri`` (shared: do not mutate)."""
         return self._by_uri[uri]
 
-    def copy_of(self, path: str) -> dict[str, Any]:
-        """A deep copy of a schema, safe to hand to users."""
-        return copy.deepcopy(self._by_path[path])
+    def lenient(self, path: str) -> dict[str, Any]:
+        """The lenient form of the schema at ``schemas/<path>`` (shared: do not mutate)."""
+        found = self._lenient.get(path)
+        if found is None:
+            found = self._lenient[path] = lenient_form(self._by_path[path], path)
+        return found
+
+    def copy_of(self, path: str, *, lenient: bool = False) -> dict[str, Any]:
+        """A deep copy of a schema, or of its lenient form, safe to hand to users."""
+        return copy.deepcopy(self.lenient(path) if lenient else self._by_path[path])
 
 
 @cache

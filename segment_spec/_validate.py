@@ -31,24 +31,19 @@ import jsonschema_rs
 
 from ._issue import Findings, Issue, Severity, dotted, issue_bounds
 from ._parse.value import describe_type
-from ._schemas import BASE_URI, NOT_BLANK, store
+from ._schemas import BASE_URI, LENIENT_BASE_URI, NOT_BLANK, store
 from ._timestamps import is_timestamp
+from .exceptions import SchemaError
 
 __all__ = ["FORMATS", "Compiled", "Engine", "SchemaError", "engine"]
 
 Path = tuple[str | int, ...]
 Lookup = Callable[[str], Mapping[str, Any]]
 
-FORMATS: Mapping[str, Callable[[str], bool]] = {
-    "segment-timestamp": is_timestamp,
-    "date-time": is_timestamp,
-}
+FORMATS: Mapping[str, Callable[[str], bool]] = {"segment-timestamp": is_timestamp}
 """The formats the bundled schemas use that are not jsonschema-rs's own, with their checks."""
 
-_FORMAT_TEXT = {
-    "segment-timestamp": "an ISO-8601 date-time such as 2015-02-23T22:28:55.387Z",
-    "date-time": "an ISO-8601 date-time such as 2015-02-23T22:28:55.387Z",
-}
+_FORMAT_TEXT = {"segment-timestamp": "an ISO-8601 date-time such as 2015-02-23T22:28:55.387Z"}
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -67,10 +62,6 @@ _MEMBER_KEYWORDS = frozenset(
 # The errors a required property gets when it is there but null or blank.
 _ABSENCE_KEYWORDS = frozenset({"type", "pattern", "minLength"})
 _MISSING: Any = object()
-
-
-class SchemaError(ValueError):
-    """A bundled schema does not compile, or a reference in it does not resolve."""
 
 
 def _where(path: Path) -> str:
@@ -189,7 +180,12 @@ class Engine:
             )
         except Exception as error:
             raise SchemaError(f"{uri} does not compile: {error}") from None
-        return Compiled(validator.is_valid, validator, _Places(self, root))
+        lenient = None
+        if uri.startswith(BASE_URI) and not uri.startswith(LENIENT_BASE_URI):
+            twin = LENIENT_BASE_URI + uri[len(BASE_URI) :]
+            if urldefrag(twin)[0] in self._documents:
+                lenient = twin
+        return Compiled(validator.is_valid, validator, _Places(self, root), self, lenient)
 
     def resolve(self, base: str, ref: str) -> tuple[str, Any]:
         """Follow ``ref`` from a schema whose base URI is ``base``: the target's base, and
@@ -303,6 +299,15 @@ class Compiled:
     ok: Callable[[Any], bool]
     validator: Any = field(repr=False)
     places: _Places = field(repr=False)
+    engine: Engine | None = field(default=None, repr=False)
+    lenient: str | None = None
+
+    def errors_only(self) -> Compiled | None:
+        """The schema without its parts marked as warnings (its lenient form), which finds
+        exactly the errors; None when there is no such form."""
+        if self.engine is None or self.lenient is None:
+            return None
+        return self.engine.compile(self.lenient)
 
     def report(
         self,
@@ -319,29 +324,36 @@ class Compiled:
         any error, the errors are still looked for, and listed first: the bounds never decide.
         """
         bounds = issue_bounds(size)
-        found = Findings(severity=severity, bounds=bounds)
-        errors = Findings(errors_only=True, bounds=bounds)
-        renderer = _Renderer(self.places, value, path, severity)
-        try:
-            for error in self.validator.iter_errors(value):
-                if not found.full:
-                    renderer.render(error, found)
-                    continue
-                if severity is not Severity.ERROR or any(i.is_error for i in found):
-                    found.truncated = True
-                    break
-                renderer.render(error, errors, errors_only=True)
-                if errors.full:
-                    break
-        except Exception as error:  # a value jsonschema-rs cannot read (the parse stage
-            # reads every value as JSON first, so this is a caller's direct use)
-            found.add(path, "invalid-json", f"{_where(path)} is not a JSON value ({error})")
-        for listed in (found, errors):
-            if len(listed) > 1:
-                listed.sort(key=renderer.order)
-        if errors:
-            return [*errors.listed("error", "errors"), *found.listed("issue", "issues")]
+        found = _listed(self, value, path, severity, Findings(severity=severity, bounds=bounds))
+        if severity is Severity.ERROR and found.full and not any(i.is_error for i in found):
+            # The warnings filled the list: the errors are looked for in the lenient form,
+            # where only they can be found (cheaply: the warnings' parts are gone).
+            lenient = self.errors_only()
+            if lenient is not None:
+                errors = _listed(lenient, value, path, severity, Findings(bounds=bounds))
+                if errors:
+                    return [*errors.listed("error", "errors"), *found.listed("issue", "issues")]
         return found.listed("issue", "issues")
+
+
+def _listed(
+    compiled: Compiled, value: Any, path: Path, severity: Severity, found: Findings
+) -> Findings:
+    """Render ``compiled``'s errors about ``value`` into ``found`` until it is full, in the
+    message's order."""
+    renderer = _Renderer(compiled.places, value, path, severity)
+    try:
+        for error in compiled.validator.iter_errors(value):
+            if found.full:
+                found.truncated = True
+                break
+            renderer.render(error, found)
+    except Exception:  # a value jsonschema-rs cannot read (the parse stage reads every
+        # value as JSON first, so only a caller's direct use gets here)
+        found.add(path, "invalid-json", f"{_where(path)} is not a JSON value")
+    if len(found) > 1:
+        found.sort(key=renderer.order)
+    return found
 
 
 class _Renderer:
@@ -520,4 +532,6 @@ class _Renderer:
 def engine() -> Engine:
     """The engine of the bundled schemas (built once per process)."""
     bundled = store()
-    return Engine({BASE_URI + path: bundled.by_path(path) for path in bundled.paths})
+    documents = {BASE_URI + path: bundled.by_path(path) for path in bundled.paths}
+    documents.update({LENIENT_BASE_URI + path: bundled.lenient(path) for path in bundled.paths})
+    return Engine(documents)

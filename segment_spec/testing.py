@@ -42,7 +42,7 @@ from urllib.parse import urljoin
 
 import orjson
 
-from ._catalog import Event, resolve_event, schema
+from ._catalog import Event, message_schema, resolve_event
 from ._catalog import events as _catalog_events
 from ._normalize import snake_case
 from ._parse import MAX_MESSAGE_BYTES
@@ -455,7 +455,7 @@ class _FromSchema:
                 return st.lists(_JSON_LEAVES, max_size=3)
             return st.lists(self.of(node["items"], base, name), max_size=3)
         if kind == "string":
-            if node.get("format") == "date-time":
+            if node.get("format") == "segment-timestamp":
                 return _TIMESTAMPS
             return _strings_for(name, required)
         return _TYPE_STRATEGIES[kind]
@@ -857,7 +857,7 @@ def _check_names(call: str | None, event: str | None) -> None:
         raise ValueError(f"a semantic event is sent in a track call, not in a {call} call")
     if resolve_event(event)[1]:
         return
-    schema(event)  # raises UnknownSchemaName, with the nearest names
+    message_schema(event)  # raises UnknownSchemaName, with the nearest names
     raise ValueError(f"{event!r} is a call type, not a semantic event; use call={event!r}")
 
 

@@ -1,7 +1,9 @@
 """The reference validator: the ``jsonschema`` package over the bundled schemas.
 
 Used by the tests only, to check the schemas themselves and to hold the fast engine to the
-standard. Every ``$ref`` is resolved from the bundled files; any other URI raises.
+standard. It is what a user of the schema package gets: ``segment_spec.REGISTRY`` (every
+``$ref`` resolved from the bundled files; any other URI raises) and
+``segment_spec.FORMAT_CHECKER``.
 """
 
 from __future__ import annotations
@@ -10,38 +12,18 @@ from functools import cache
 from typing import Any
 
 import jsonschema
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
+from referencing import Registry
 
-from segment_spec._schemas import BASE_URI, store
-from segment_spec._timestamps import is_timestamp
-
-
-def _no_network(uri: str) -> Resource[Any]:
-    raise NoSuchResource(ref=uri)
+import segment_spec
+from segment_spec._schemas import store
 
 
-@cache
 def registry() -> Registry[Any]:
-    bundled = store()
-    resources = [
-        (BASE_URI + path, Resource.from_contents(bundled.by_path(path))) for path in bundled.paths
-    ]
-    return Registry(retrieve=_no_network).with_resources(resources)  # type: ignore[call-arg]
+    return segment_spec.REGISTRY
 
 
 def format_checker() -> jsonschema.FormatChecker:
-    checker = jsonschema.FormatChecker()
-    # Our timestamp grammar (segment_spec/_timestamps.py) for both names the schemas use.
-    checker.checks("segment-timestamp")(
-        lambda value: (
-            not isinstance(value, str | int | float)
-            or isinstance(value, bool)
-            or is_timestamp(value)
-        )
-    )
-    checker.checks("date-time")(lambda value: not isinstance(value, str) or is_timestamp(value))
-    return checker
+    return segment_spec.FORMAT_CHECKER
 
 
 @cache

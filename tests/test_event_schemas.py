@@ -253,7 +253,7 @@ def test_schema_is_valid_and_follows_conventions(path: str) -> None:
         kinds = node.get("type", [])
         kinds = [kinds] if isinstance(kinds, str) else kinds
         assert set(kinds) <= JSON_TYPES, f"{where}: {kinds}"
-        assert node.get("format", "date-time") == "date-time", f"{where}: format"
+        assert node.get("format", "segment-timestamp") == "segment-timestamp", f"{where}: format"
         for name in node.get("properties", {}):
             assert snake(name) == name, f"{where}: property {name!r} is not snake_case"
         if "$ref" in node:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import segment_spec
 from segment_spec._schemas import store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,7 @@ print(json.dumps({
     "accepted": type(accepted).__name__,
     "rejected": getattr(rejected, "status", None),
     "paths": list(store().paths),
+    "registry": sorted(segment_spec.REGISTRY),
 }))
 """
 
@@ -170,6 +172,8 @@ def test_installed_wheel_finds_the_same_schemas(installed: Path) -> None:
     dev_paths = list(store().paths)
     assert result["paths"] == dev_paths
     assert set(dev_paths) == _repo_schema_files()
+    # The installed REGISTRY (the runtime dependencies came with the wheel) is the dev one.
+    assert result["registry"] == sorted(segment_spec.REGISTRY)
 
 
 def test_installed_console_script(installed: Path) -> None:

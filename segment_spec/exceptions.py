@@ -1,0 +1,98 @@
+"""Exceptions: everything segment_spec raises derives from :class:`SegmentSpecError`.
+
+The tree (builtin bases in brackets, so ``except ValueError`` keeps working where it did)::
+
+    SegmentSpecError
+    ├── InvalidMessage [ValueError]
+    ├── SchemaError [ValueError]
+    ├── Unauthorized [ValueError]
+    └── UnknownSchemaName [LookupError]
+
+``check()`` itself never raises: it returns a :class:`~segment_spec.Rejection`. The exceptions
+are for the functions that raise by design (``validate``, ``api_key``, ``schema``) and for a
+schema that cannot be used. Arguments of the wrong type still raise ``TypeError`` or
+``ValueError``, as in the standard library.
+
+>>> from segment_spec.exceptions import SegmentSpecError, UnknownSchemaName
+>>> issubclass(UnknownSchemaName, SegmentSpecError) and issubclass(UnknownSchemaName, LookupError)
+True
+"""
+
+from __future__ import annotations
+
+from ._issue import Issue
+from ._reply import Rejection, reject
+
+__all__ = [
+    "InvalidMessage",
+    "SchemaError",
+    "SegmentSpecError",
+    "Unauthorized",
+    "UnknownSchemaName",
+]
+
+
+class SegmentSpecError(Exception):
+    """The base class of every exception segment_spec raises.
+
+    >>> from segment_spec import SegmentSpecError, validate
+    >>> try:
+    ...     validate({"type": "track"})
+    ... except SegmentSpecError as error:
+    ...     print(type(error).__name__)
+    InvalidMessage
+    """
+
+
+class InvalidMessage(SegmentSpecError, ValueError):
+    """Raised by :func:`~segment_spec.validate` for a message that
+    :func:`~segment_spec.check` would reject.
+
+    Attributes:
+        rejection: The :class:`~segment_spec.Rejection` (status, body, issues) to reply with.
+    """
+
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(str(rejection))
+        self.rejection = rejection
+
+
+class SchemaError(SegmentSpecError, ValueError):
+    """A bundled schema or a schema given to the package is not usable (a keyword or form the
+    package does not implement, an ``$id`` that does not match its file, ...)."""
+
+
+class Unauthorized(SegmentSpecError, ValueError):
+    """The Authorization header carries no usable API key.
+
+    Attributes:
+        rejection: A 401 :class:`~segment_spec.Rejection` whose body says what is wrong with
+            the header (never what it contained).
+    """
+
+    def __init__(self, reason: str) -> None:
+        issue = Issue(("Authorization",), "unauthorized", reason)
+        self.rejection: Rejection = reject([issue], status=401)
+        super().__init__(reason)
+
+
+class UnknownSchemaName(SegmentSpecError, LookupError):
+    """:func:`~segment_spec.schema` (or :func:`~segment_spec.sample`) was asked for a name it
+    does not know.
+
+    Attributes:
+        name: The name asked for.
+        suggestions: The nearest known names, best first (may be empty).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        suggestions: tuple[str, ...],
+        *,
+        looked_for: str = "call type, semantic event or bundled schema",
+    ) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"no {looked_for} is named {name!r}{hint}")
