@@ -32,6 +32,7 @@ from typing import Any
 from segment_spec import normalize
 from segment_spec._normalize import snake_case
 from segment_spec._schemas import NOT_BLANK
+from segment_spec._timestamps import TIMESTAMP_PATTERN
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -166,6 +167,7 @@ def prop_schema(fact: Json, *, owner: str = "", name: str = "") -> Json:
         # The library reads these with Segment's timestamp grammar, not RFC 3339's: the schema
         # names that grammar, so that no standard validator's date-time disagrees with it.
         out["format"] = "segment-timestamp"
+        out["pattern"] = TIMESTAMP_PATTERN
     items = fact.get("items")
     if isinstance(items, dict):
         out["items"] = prop_schema(items)

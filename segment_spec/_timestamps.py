@@ -19,7 +19,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["TIMESTAMP_FIELDS", "is_timestamp", "parse_timestamp"]
+__all__ = ["TIMESTAMP_FIELDS", "TIMESTAMP_PATTERN", "is_timestamp", "parse_timestamp"]
 
 TIMESTAMP_FIELDS = ("timestamp", "sent_at", "received_at", "original_timestamp")
 
@@ -29,6 +29,29 @@ _ISO = re.compile(
     r"(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?"
     r"(?:([Zz])|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?"
 )
+# The grammar and the calendar as one regular expression, for the schemas' ``pattern``: a year
+# from 0001, each month's days (29 February in leap years: every fourth year but the
+# centuries not divisible by 400), hours to 23, minutes and seconds to 59, offsets to 23:59.
+# It reads exactly the texts parse_timestamp reads (tests/test_timestamps.py holds them to
+# each other), and every engine reads it alike: ASCII classes, no lookaround, no \d or \s.
+_YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_DATE = (
+    f"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    f"|{_LEAP_YEAR}-02-29)"
+)
+_TIME = (
+    "[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]{1,9})?)?"
+    "(?:[Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
+)
+TIMESTAMP_PATTERN = f"^{_DATE}(?:{_TIME})?$"
+"""The ``pattern`` of a timestamp text in the bundled schemas: exactly the texts that are dates.
+
+(Python's ``re.search`` also lets ``$`` match before a final newline; the ``segment-timestamp``
+format refuses that text, and so do the other engines' ``$``.)
+"""
+
 # The longest text the grammar reads: a date, a time with nine fraction digits, an offset.
 _LONGEST = len("2015-02-23T22:28:55.123456789+05:30")
 

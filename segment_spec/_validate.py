@@ -32,16 +32,13 @@ import jsonschema_rs
 from ._issue import Findings, Issue, Severity, dotted, issue_bounds
 from ._parse.value import describe_type
 from ._schemas import BASE_URI, LENIENT_BASE_URI, NOT_BLANK, store
-from ._timestamps import is_timestamp
 from .exceptions import SchemaError
 
-__all__ = ["FORMATS", "Compiled", "Engine", "SchemaError", "engine"]
+__all__ = ["Compiled", "Engine", "SchemaError", "engine"]
 
 Path = tuple[str | int, ...]
 Lookup = Callable[[str], Mapping[str, Any]]
 
-FORMATS: Mapping[str, Callable[[str], bool]] = {"segment-timestamp": is_timestamp}
-"""The formats the bundled schemas use that are not jsonschema-rs's own, with their checks."""
 
 _FORMAT_TEXT = {"segment-timestamp": "an ISO-8601 date-time such as 2015-02-23T22:28:55.387Z"}
 
@@ -171,12 +168,11 @@ class Engine:
     def _build(self, uri: str) -> Compiled:
         root = {"$ref": uri}
         try:
+            # Formats are annotations here: every rule a format names is also a pattern or a
+            # bound the engine checks itself (a timestamp's grammar is TIMESTAMP_PATTERN), so
+            # no Python runs inside the validator.
             validator = jsonschema_rs.Draft202012Validator(
-                root,
-                registry=self._registry,
-                validate_formats=True,
-                formats=dict(FORMATS),
-                ignore_unknown_formats=False,
+                root, registry=self._registry, validate_formats=False
             )
         except Exception as error:
             raise SchemaError(f"{uri} does not compile: {error}") from None
@@ -440,6 +436,10 @@ class _Renderer:
         self, keyword: str, owner: Mapping[str, Any], where: Path, value: Any, error: Any
     ) -> tuple[str, str]:
         at = _where(where)
+        if keyword in ("pattern", "minimum", "maximum") and owner.get("format") in _FORMAT_TEXT:
+            # A timestamp's pattern and bounds are its format's: a text that does not match,
+            # or epoch milliseconds out of them, is not a date.
+            return "format", f"{at} must be {_FORMAT_TEXT[owner['format']]}"
         if keyword == "type":
             expected = _join([_TYPE_NAMES.get(name, name) for name in _types(owner.get("type"))])
             return "type", f"{at} must be {expected}, not {describe_type(value)}"
@@ -459,10 +459,6 @@ class _Renderer:
         if keyword in ("minLength", "maxLength"):
             bound = "at least" if keyword == "minLength" else "at most"
             return keyword, f"{at} must be {bound} {owner.get(keyword)} characters"
-        if keyword in ("minimum", "maximum") and owner.get("format") in _FORMAT_TEXT:
-            # A timestamp's bounds are those of its format: epoch milliseconds out of them
-            # are not a date, whatever the side.
-            return "format", f"{at} must be {_FORMAT_TEXT[owner['format']]}"
         if keyword in ("minimum", "maximum"):
             bound = "at least" if keyword == "minimum" else "at most"
             return keyword, f"{at} must be {bound} {owner.get(keyword)}"

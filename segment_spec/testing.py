@@ -433,6 +433,8 @@ class _FromSchema:
             )
         unknown = keywords - {"type", "enum", "const", "format", "properties", "required"}
         unknown -= {"items", "additionalProperties"}
+        if node.get("format") == "segment-timestamp":
+            unknown.discard("pattern")  # the format's grammar, which _TIMESTAMPS draws from
         if unknown:
             raise SchemaError(f"cannot generate values for {sorted(unknown)} at {base}")
         if "const" in node:

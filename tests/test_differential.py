@@ -70,7 +70,7 @@ _ids = st.one_of(
     st.just(" "),
     st.text(max_size=5),
     st.integers(),
-    st.floats(allow_nan=False),
+    st.floats(allow_nan=False, allow_infinity=False),  # JSON holds neither
     st.booleans(),
     st.just({}),
     st.just([]),

@@ -73,3 +73,63 @@ def test_fast_path_reads_what_the_grammar_reads(text: str) -> None:
     assert fast == slow, text
     if fast is not None and slow is not None:
         assert fast.utcoffset() == slow.utcoffset()
+
+
+_DATES = st.builds(
+    "{:04d}-{:02d}-{:02d}".format,
+    st.sampled_from([0, 1, 4, 100, 400, 1900, 1996, 2000, 2023, 2024, 2100, 9999]),
+    st.integers(0, 13),
+    st.integers(0, 32),
+)
+_TIMES = st.builds(
+    "{}{:02d}:{:02d}{}".format,
+    st.sampled_from("Tt x"),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.sampled_from(["", ":00", ":59", ":60", ":30.5", ":30,123456789", ":30.1234567890", ":30."]),
+)
+_ZONES = st.sampled_from(["", "Z", "z", "+05:30", "-0800", "+23", "+24:00", "+05:60", "+5", "Zz"])
+_TEXTS = st.one_of(
+    _mutations(),
+    _DATES,
+    st.builds("{}{}{}{}".format, _DATES, _TIMES, _ZONES, st.sampled_from(["", "", "\n", " ", "x"])),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_TEXTS)
+def test_the_schemas_pattern_is_the_grammar(text: str) -> None:
+    """TIMESTAMP_PATTERN, as jsonschema-rs and Python's re read it, matches exactly the texts
+    parse_timestamp reads as dates: the schemas carry the whole grammar and the calendar."""
+    import re
+
+    import jsonschema_rs
+
+    expected = _timestamps.parse_timestamp(text) is not None
+    engine = jsonschema_rs.validator_for({"pattern": _timestamps.TIMESTAMP_PATTERN})
+    assert engine.is_valid(text) is expected, text
+    assert (re.fullmatch(_timestamps.TIMESTAMP_PATTERN.strip("^$"), text) is not None) is expected
+
+
+def test_every_timestamp_in_the_schemas_has_the_pattern() -> None:
+    """Each part of the bundled schemas whose format is segment-timestamp states the grammar as
+    its pattern, so that a validator without the format decides the same."""
+    from segment_spec._schemas import store
+
+    found = 0
+
+    def walk(node: object) -> None:
+        nonlocal found
+        if isinstance(node, dict):
+            if node.get("format") == "segment-timestamp":
+                assert node.get("pattern") == _timestamps.TIMESTAMP_PATTERN
+                found += 1
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in store().paths:
+        walk(store().by_path(path))
+    assert found >= 5  # common.json's timestamp, the trial dates, the created_at traits
