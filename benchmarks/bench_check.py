@@ -163,11 +163,11 @@ def bench_batch(folder: Path) -> dict[str, Any]:
 
 def bench_stages(folder: Path, seconds: float) -> dict[str, float]:
     """Microseconds per stage of check() on the valid Order Completed message."""
-    from segment_spec._catalog import resolve_event, track_event_check
+    from segment_spec._catalog import resolve_event
+    from segment_spec._check import _DEFAULT
     from segment_spec._message import build_message, read_timestamps
     from segment_spec._normalize import normalize_parts
     from segment_spec._parse import parse
-    from segment_spec._snake_parse import read_snake
 
     def wire(form: str) -> bytes:
         path = folder / f"track-order-completed.{form}.json"
@@ -178,7 +178,10 @@ def bench_stages(folder: Path, seconds: float) -> dict[str, float]:
     message = normalize_parts(_DECODE(camel))[0]
     event, _ = resolve_event(message["event"])
     assert event is not None
-    fused = track_event_check(event)
+    spec = _DEFAULT.schemas.spec_track(event.name)
+    assert spec is not None
+    fused = spec[1]
+    reader = _DEFAULT.reader  # the one check() trains below
     times = read_timestamps(message)
     assert times is not None
     # A custom event with its own properties: the fast paths are not tied to spec keys.
@@ -202,7 +205,7 @@ def bench_stages(folder: Path, seconds: float) -> dict[str, float]:
     stages = {
         "msgspec decode (the floor)": lambda: _DECODE(camel),
         "parse (decode and size check)": lambda: parse(camel),
-        "read snake_case bytes (decode, keys checked)": lambda: read_snake(snake),
+        "read snake_case bytes (decode, keys checked)": lambda: reader.read(snake),
         "normalize camelCase (new dicts)": lambda: normalize_parts(camel_parsed, owned=True),
         "normalize snake_case (checked, kept)": lambda: normalize_parts(snake_parsed, owned=True),
         "validate track + event (jsonschema-rs)": lambda: fused(message),

@@ -26,7 +26,7 @@ import typing
 
 from ._auth import api_key, keys_match
 from ._catalog import Event, events, schema
-from ._check import Batch, check, check_batch, is_valid, iter_issues, validate
+from ._check import Batch, Checker, check, check_batch, is_valid, iter_issues, validate
 from ._issue import Issue, Severity
 from ._message import Alias, Group, Identify, Message, Page, Screen, Track
 from ._normalize import Normalized, normalize
@@ -58,6 +58,7 @@ __all__ = [
     "REGISTRY",
     "Alias",
     "Batch",
+    "Checker",
     "Event",
     "Group",
     "Identify",

@@ -9,25 +9,22 @@ disagree.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ._schemas import BASE_URI, is_event_path, store
-from ._validate import Compiled, engine
 from .exceptions import SchemaError, UnknownSchemaName
 
 __all__ = [
     "Event",
     "UnknownSchemaName",
-    "event_validator",
     "events",
     "message_schema",
     "resolve_event",
     "schema",
-    "spec_track",
-    "track_event_check",
+    "spec_event",
 ]
 
 _CALLS = ("identify", "track", "page", "screen", "group", "alias")
@@ -196,41 +193,6 @@ def _suggest(name: str, names: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(folded[match] for match in close)
 
 
-@cache
-def event_validator(event: Event) -> Compiled:
-    """The compiled schema of an event's properties (compiled once per event)."""
-    return engine().compile(event.schema_id)
-
-
-# Exact event name (current or legacy) -> its event and one-pass check; only spec names are
-# ever stored, so the table stays as small as the catalog.
-_SPEC_TRACKS: dict[str, tuple[Event, Callable[[Any], bool]]] = {}
-
-
-def spec_track(name: str) -> tuple[Event, Callable[[Any], bool]] | None:
-    """The event a track's ``event`` names exactly, with :func:`track_event_check` for it;
-    None for any other name (no spec event, or only one in another letter case)."""
-    found = _SPEC_TRACKS.get(name)
-    if found is not None:
-        return found
-    event = _index().by_name.get(name)
-    if event is None:
-        return None
-    _SPEC_TRACKS[name] = found = (event, track_event_check(event))
-    return found
-
-
-@cache
-def track_event_check(event: Event) -> Callable[[Any], bool]:
-    """Whether a whole track message that names ``event`` has nothing to report: neither the
-    track schema nor the event's schema (on its ``properties`` object) finds anything."""
-    track_ok = engine().compile(f"{BASE_URI}track.json").ok
-    event_ok = event_validator(event).ok
-
-    def ok(message: Any) -> bool:
-        if not track_ok(message):
-            return False
-        properties = message.get("properties")
-        return type(properties) is not dict or event_ok(properties)
-
-    return ok
+def spec_event(name: str) -> Event | None:
+    """The event a track's ``event`` names exactly (current or legacy name), or None."""
+    return _index().by_name.get(name)

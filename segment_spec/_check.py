@@ -7,30 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
-from ._catalog import Event, event_validator, resolve_event, spec_track
+from ._catalog import Event, resolve_event
 from ._envelope import Envelope, read_envelope
 from ._issue import Issue, Severity
 from ._message import Message, build_message, read_timestamps
 from ._normalize import normalize_message, normalize_parts
 from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, parse_sized
 from ._reply import Rejection, reject
-from ._select import (
-    CALL_TYPES,
-    batch_validator,
-    call_validator,
-    identity_validator,
-    select_call,
-    supported_calls,
-)
-from ._snake_parse import read_snake, snake_missed
+from ._select import CALL_TYPES, Schemas, select_call, supported_calls
+from ._snake_parse import SnakeReader
 from .exceptions import InvalidMessage
 
 __all__ = [
     "Batch",
+    "Checker",
     "InvalidMessage",
     "check",
     "check_batch",
@@ -72,6 +66,92 @@ class Batch:
         return tuple((i, r) for i, r in enumerate(self.results) if isinstance(r, Rejection))
 
 
+@dataclass(frozen=True, slots=True)
+class _Tools:
+    """What a checker learns and compiles as it checks: the compiled schemas and the
+    snake_case reader. Only the speed depends on them, never a result."""
+
+    schemas: Schemas
+    reader: SnakeReader
+
+    @classmethod
+    def new(cls) -> _Tools:
+        return cls(Schemas(), SnakeReader())
+
+
+# The module functions' tools: those of one default checker (cheap to make: everything in them
+# is compiled and learnt on first use).
+_DEFAULT: Final = _Tools.new()
+
+
+class Checker:
+    """A checker that owns what it compiles and learns: the validators of the bundled schemas
+    and the snake_case reader. The module functions (:func:`check`, ...) use a default one;
+    make your own to keep that state with your receiver, or to fix its settings once.
+
+    Args:
+        strict: Turn warnings into rejections, as ``check(..., strict=True)``.
+        supported: The call types this destination handles (None: all six), as in
+            :func:`check`; raises ``TypeError``/``ValueError`` for a bad one.
+
+    Safe to share between threads. A new checker compiles each schema the first time it meets
+    it (about 0.1 s for a call's schema, 10 ms for an event's), so make one and keep it.
+
+    >>> from segment_spec import Checker
+    >>> checker = Checker(supported={"track"})
+    >>> checker.check({"type": "track", "event": "Signed Up", "userId": "u1"}).event
+    'Signed Up'
+    >>> checker.check({"type": "identify", "userId": "u1"}).status
+    501
+    >>> checker.is_valid({"type": "track", "userId": "u1"})
+    False
+    """
+
+    __slots__ = ("_allowed", "_strict", "_tools")
+
+    def __init__(self, *, strict: bool = False, supported: Iterable[str] | None = None) -> None:
+        self._strict = bool(strict)
+        self._allowed = supported_calls(supported)
+        self._tools = _Tools.new()
+
+    @property
+    def strict(self) -> bool:
+        """Whether warnings become rejections."""
+        return self._strict
+
+    @property
+    def supported(self) -> frozenset[str] | None:
+        """The call types handled, or None for all six."""
+        return self._allowed
+
+    def __repr__(self) -> str:
+        supported = None if self._allowed is None else sorted(self._allowed)
+        return f"Checker(strict={self._strict}, supported={supported})"
+
+    def check(self, data: bytes | str | Mapping[str, Any]) -> Message | Rejection:
+        """:func:`check` with this checker's settings."""
+        return _check_one(data, self._strict, self._allowed, None, self._tools)
+
+    def check_batch(self, data: bytes | str | Mapping[str, Any]) -> Batch | Rejection:
+        """:func:`check_batch` with this checker's settings."""
+        return _check_batch(data, self._strict, self._allowed, self._tools)
+
+    def validate(self, data: bytes | str | Mapping[str, Any]) -> Message:
+        """:func:`validate` with this checker's settings: raises :class:`InvalidMessage`."""
+        result = self.check(data)
+        if isinstance(result, Rejection):
+            raise InvalidMessage(result)
+        return result
+
+    def iter_issues(self, data: bytes | str | Mapping[str, Any]) -> Iterator[Issue]:
+        """:func:`iter_issues` with this checker's settings."""
+        yield from self.check(data).issues
+
+    def is_valid(self, data: bytes | str | Mapping[str, Any]) -> bool:
+        """:func:`is_valid` with this checker's settings."""
+        return not isinstance(self.check(data), Rejection)
+
+
 def _refuse(issues: list[Issue], strict: bool) -> Rejection:
     return reject([issue.as_error() for issue in issues] if strict else issues)
 
@@ -99,6 +179,7 @@ def _check_normalized(
     supported: frozenset[str] | None,
     envelope: Envelope | None,
     size: int,
+    tools: _Tools,
 ) -> Message | Rejection:
     """Check a message whose keys are already snake_case (with ``envelope``, a batch item, and
     its typed message gets what the envelope gives it); ``size`` is that of its body, which
@@ -112,7 +193,7 @@ def _check_normalized(
     ):
         # The usual clean message: the engine finds nothing to report (a track naming a spec
         # event: in its properties either), and its timestamps are read once.
-        fast, event = _fast_check(kind, message)
+        fast, event = _fast_check(kind, message, tools.schemas)
         if fast is not None and fast(message):
             times = read_timestamps(message)
             if times is not None:
@@ -125,7 +206,7 @@ def _check_normalized(
         if selection.issue.keyword != "unsupported-type":
             # Whatever the call, it needs user_id or anonymous_id (alias: user_id), so a
             # message without a usable type still hears about missing ids.
-            identity = identity_validator()
+            identity = tools.schemas.identity()
             if not identity.ok(message):
                 issues.extend(identity.report(message, size=size))
         return reject(issues)
@@ -133,36 +214,38 @@ def _check_normalized(
     if selection.warning is not None:
         issues.append(selection.warning)
         message = {**message, "type": call}
-    validator = call_validator(call)
+    validator = tools.schemas.call(call)
     if not validator.ok(message):
         issues.extend(validator.report(message, size=size))
         if any(issue.is_error for issue in issues):
             return _refuse(issues, strict)
-    semantic = _semantic_issues(message, issues, size) if call == "track" else None
+    semantic = _semantic_issues(message, issues, size, tools.schemas) if call == "track" else None
     return _finish(issues, strict, call, message, semantic, envelope)
 
 
 def _fast_check(
-    call: str, message: Mapping[str, Any]
+    call: str, message: Mapping[str, Any], schemas: Schemas
 ) -> tuple[Callable[[Any], bool] | None, Event | None]:
     """The one-pass check for a message of ``call``, and the spec event it names (track).
 
     None for a track whose event is not a plain string, or names a spec event only in another
     letter case: the usual way reports those."""
     if call != "track":
-        return call_validator(call).ok, None
+        return schemas.call(call).ok, None
     name = message.get("event")
     if type(name) is not str:
         return None, None
-    spec = spec_track(name)
+    spec = schemas.spec_track(name)
     if spec is not None:
         return spec[1], spec[0]
     if resolve_event(name)[0] is None:  # a custom event: no semantic check applies
-        return call_validator(call).ok, None
+        return schemas.call(call).ok, None
     return None, None
 
 
-def _semantic_issues(message: Mapping[str, Any], issues: list[Issue], size: int) -> Event | None:
+def _semantic_issues(
+    message: Mapping[str, Any], issues: list[Issue], size: int, schemas: Schemas
+) -> Event | None:
     """Check a track's properties against its semantic event; deviations are warnings.
 
     A receiver loses no data this way: Segment drops a message for good on a 400, so only
@@ -177,7 +260,7 @@ def _semantic_issues(message: Mapping[str, Any], issues: list[Issue], size: int)
     properties = message.get("properties")
     if type(properties) is not dict and not isinstance(properties, Mapping):
         return event
-    validator = event_validator(event)
+    validator = schemas.event(event)
     if validator.ok(properties):
         return event
     found = validator.report(properties, ("properties",), Severity.WARNING, size)
@@ -217,11 +300,15 @@ def check(
     ('Signed Up', '42')
     """
     allowed = None if supported is None else supported_calls(supported)
-    return _check_one(data, strict, allowed, None)
+    return _check_one(data, strict, allowed, None, _DEFAULT)
 
 
 def _check_one(
-    data: object, strict: bool, allowed: frozenset[str] | None, envelope: Envelope | None
+    data: object,
+    strict: bool,
+    allowed: frozenset[str] | None,
+    envelope: Envelope | None,
+    tools: _Tools,
 ) -> Message | Rejection:
     """:func:`check` once its arguments are checked; with ``envelope``, for an item of a
     batch."""
@@ -232,7 +319,7 @@ def _check_one(
         1 if type(data) is bytes else 4
     ) <= MAX_MESSAGE_BYTES:
         read = True
-        snake = read_snake(data)
+        snake = tools.reader.read(data)
         if snake is not None:
             # The size in characters for text: it bounds the issues listed, and batch items,
             # whose size counts exactly, are bytes.
@@ -242,7 +329,7 @@ def _check_one(
                 if refusal is not None:
                     return refusal
                 _share_call_name(snake)
-            return _check_normalized(snake, [], strict, allowed, envelope, size)
+            return _check_normalized(snake, [], strict, allowed, envelope, size, tools)
     parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
     if isinstance(parsed, Issue):
         return reject([parsed])
@@ -256,13 +343,13 @@ def _check_one(
         normalized = normalize_message(parsed[0], owned=True, size=size)
         value, issues = normalized.value, list(normalized.issues)
     if read:
-        snake_missed(parsed[0] if value is parsed[0] else None)
+        tools.reader.missed(parsed[0] if value is parsed[0] else None)
     if envelope is not None:
         refusal = envelope.too_large(size, value)
         if refusal is not None:
             return refusal
         _share_call_name(value)
-    return _check_normalized(value, issues, strict, allowed, envelope, size)
+    return _check_normalized(value, issues, strict, allowed, envelope, size, tools)
 
 
 # The call types as one string each: a batch's items, each parsed on its own, would otherwise
@@ -331,7 +418,13 @@ def check_batch(
     no ``batch`` array, or has more than 2,500 items. The cost, in time and in memory, grows
     with the body, never with the envelope's size times its items.
     """
-    allowed = supported_calls(supported)
+    return _check_batch(data, strict, supported_calls(supported), _DEFAULT)
+
+
+def _check_batch(
+    data: object, strict: bool, allowed: frozenset[str] | None, tools: _Tools
+) -> Batch | Rejection:
+    """:func:`check_batch` once its arguments are checked."""
     read = read_envelope(data)
     if isinstance(read, Issue):
         return reject([read])
@@ -339,7 +432,7 @@ def check_batch(
     if isinstance(items, list) and len(items) > MAX_BATCH_ITEMS:
         text = f"batch has {len(items):,} items; Segment's limit is {MAX_BATCH_ITEMS:,}"
         return reject([Issue(("batch",), "too-large", text)])
-    validator = batch_validator()
+    validator = tools.schemas.batch()
     if not validator.ok(envelope):
         envelope_issues.extend(validator.report(envelope))
     if strict:
@@ -350,7 +443,7 @@ def check_batch(
     merge = Envelope.of(envelope)
     try:
         # A tuple grown from a generator: no list of the results beside it at the end.
-        results = tuple(_check_items(items, strict, allowed, merge))
+        results = tuple(_check_items(items, strict, allowed, merge, tools))
     except _NotJSON as refusal:
         return reject([refusal.issue])
     shared_context = envelope.get("context")
@@ -374,16 +467,20 @@ class _NotJSON(Exception):
 
 
 def _check_items(
-    items: list[Any], strict: bool, allowed: frozenset[str] | None, envelope: Envelope
+    items: list[Any],
+    strict: bool,
+    allowed: frozenset[str] | None,
+    envelope: Envelope,
+    tools: _Tools,
 ) -> Iterator[Message | Rejection]:
     """Check each item in turn, letting each go once checked (the items are ours)."""
     for index in range(len(items)):
         item = items[index]
         items[index] = None
         if type(item) is not msgspec.Raw:
-            yield _check_one(item, strict, allowed, envelope)
+            yield _check_one(item, strict, allowed, envelope, tools)
             continue
-        result = _check_one(bytes(item), strict, allowed, envelope)
+        result = _check_one(bytes(item), strict, allowed, envelope, tools)
         if isinstance(result, Rejection) and result.issues[0].keyword == "invalid-json":
             # msgspec checked the body's syntax, not its UTF-8 or its numbers: the item holds
             # what makes the whole body something other than JSON.

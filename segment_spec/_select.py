@@ -6,22 +6,21 @@ message is checked against exactly one call schema, and a type that names no cal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
+from ._catalog import Event, spec_event
 from ._issue import Issue, Severity
 from ._parse import describe_type
 from ._schemas import BASE_URI
-from ._validate import Compiled, engine
+from ._validate import Compiled, Engine
 
 __all__ = [
     "CALL_TYPES",
+    "Schemas",
     "Selection",
-    "batch_validator",
-    "call_validator",
-    "identity_validator",
     "select_call",
     "supported_calls",
 ]
@@ -88,19 +87,79 @@ def supported_calls(supported: Iterable[str] | None) -> frozenset[str] | None:
     return names
 
 
-@cache
-def call_validator(call: str) -> Compiled:
-    """The compiled schema of one call type (compiled once per process)."""
-    return engine().compile(f"{BASE_URI}{call}.json")
+class Schemas:
+    """The compiled schemas one checker validates with, each compiled on first use.
 
+    A :class:`~segment_spec.Checker` owns one (the module functions use a default checker's).
+    Its validators come from an :class:`~._validate.Engine` of the bundled schemas, made on
+    first use too, so that making a checker costs nothing until it checks. Thread-safe: two
+    threads may compile the same schema once each, and keep either.
+    """
 
-@cache
-def identity_validator() -> Compiled:
-    """The identity rule alone: every call needs user_id or anonymous_id (alias: user_id)."""
-    return engine().compile(f"{BASE_URI}common.json#/$defs/identified")
+    __slots__ = ("_calls", "_engine", "_events", "_lock", "_tracks")
 
+    def __init__(self, engine: Engine | None = None) -> None:
+        self._engine = engine
+        self._calls: dict[str, Compiled] = {}
+        self._events: dict[Event, Compiled] = {}
+        # Exact event name (current or legacy) -> its event and whole-message check; only spec
+        # names are ever stored, so the table stays as small as the catalog.
+        self._tracks: dict[str, tuple[Event, Callable[[Any], bool]]] = {}
+        self._lock = threading.Lock()
 
-@cache
-def batch_validator() -> Compiled:
-    """The compiled schema of the HTTP API batch envelope."""
-    return engine().compile(f"{BASE_URI}batch.json")
+    @property
+    def engine(self) -> Engine:
+        """The engine the schemas are compiled by."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = Engine.bundled()
+        return self._engine
+
+    def _compiled(self, uri: str) -> Compiled:
+        compiled = self._calls.get(uri)
+        if compiled is None:
+            compiled = self._calls[uri] = self.engine.compile(uri)
+        return compiled
+
+    def call(self, call: str) -> Compiled:
+        """The schema of one call type."""
+        return self._compiled(f"{BASE_URI}{call}.json")
+
+    def identity(self) -> Compiled:
+        """The identity rule alone: every call needs user_id or anonymous_id (alias: user_id)."""
+        return self._compiled(f"{BASE_URI}common.json#/$defs/identified")
+
+    def batch(self) -> Compiled:
+        """The schema of the HTTP API batch envelope."""
+        return self._compiled(f"{BASE_URI}batch.json")
+
+    def event(self, event: Event) -> Compiled:
+        """The schema of an event's properties."""
+        compiled = self._events.get(event)
+        if compiled is None:
+            compiled = self._events[event] = self.engine.compile(event.schema_id)
+        return compiled
+
+    def spec_track(self, name: str) -> tuple[Event, Callable[[Any], bool]] | None:
+        """The event a track's ``event`` names exactly, with a check of a whole track message
+        that names it: True when neither the track schema nor the event's (on the message's
+        ``properties`` object) finds anything. None for any other name (no spec event, or one
+        only in another letter case)."""
+        found = self._tracks.get(name)
+        if found is not None:
+            return found
+        event = spec_event(name)
+        if event is None:
+            return None
+        track_ok = self.call("track").ok
+        event_ok = self.event(event).ok
+
+        def ok(message: Any) -> bool:
+            if not track_ok(message):
+                return False
+            properties = message.get("properties")
+            return type(properties) is not dict or event_ok(properties)
+
+        self._tracks[name] = found = (event, ok)
+        return found

@@ -35,7 +35,7 @@ import msgspec
 from ._normalize import known_snake_keys, snake_case
 from ._schemas import store
 
-__all__ = ["read_snake", "snake_missed"]
+__all__ = ["SnakeReader"]
 
 # Levels of objects and arrays the type reaches: the root object, then four more. 98% of the
 # real corpus nests no deeper (5,551 messages: 49 reach 6 levels, 43 go deeper). Building the
@@ -156,9 +156,12 @@ def _snake_only(keys: Iterable[Any]) -> set[str]:
     return {key for key in keys if type(key) is str and key and snake_case(key) == key}
 
 
-class _State:
-    """The reader in use and what has been learnt since it was built (a cache: no result
-    depends on it)."""
+class SnakeReader:
+    """The one-pass reader of snake_case bodies, and what it has learnt since it was built.
+
+    A cache: no result depends on it, only the speed. A :class:`~segment_spec.Checker` owns
+    one; it is safe to share between threads (a rebuild swaps the reader in one assignment).
+    """
 
     def __init__(self) -> None:
         self.reader: _Reader | None = None
@@ -173,68 +176,61 @@ class _State:
                 self.reader = _build(_schema_keys(), _NAMES)
             return self.reader
 
+    def read(self, text: bytes | str) -> dict[str, Any] | None:
+        """The body as a dict when it is a JSON object whose keys are all known snake_case keys
+        (those of ``integrations`` are destination names), else None.
 
-_STATE: Final = _State()
+        Never raises. The caller has checked the size, and takes the usual way on None, then tells
+        :meth:`missed` what that way found.
+        """
+        if self.skip:
+            self.skip -= 1
+            return None
+        reader = self.reader or self.first()
+        try:
+            value: dict[str, Any] = reader.decode(text)
+        # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
+        except (msgspec.MsgspecError, ValueError, RecursionError):
+            return None
+        if "batch" in value:  # an envelope: its messages have their own rules
+            return None
+        foreign = reader.foreign
+        if foreign:
+            for member in value.values():
+                if (
+                    type(member) is dict
+                    and not foreign.isdisjoint(member)
+                    and member is not value.get("integrations")
+                ):
+                    return None
+        return value
 
-
-def read_snake(text: bytes | str) -> dict[str, Any] | None:
-    """The body as a dict when it is a JSON object whose keys are all known snake_case keys
-    (those of ``integrations`` are destination names), else None.
-
-    Never raises. The caller has checked the size, and takes the usual way on None, then tells
-    :func:`snake_missed` what that way found.
-    """
-    state = _STATE
-    if state.skip:
-        state.skip -= 1
-        return None
-    reader = state.reader or state.first()
-    try:
-        value: dict[str, Any] = reader.decode(text)
-    # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
-    except (msgspec.MsgspecError, ValueError, RecursionError):
-        return None
-    if "batch" in value:  # an envelope: its messages have their own rules
-        return None
-    foreign = reader.foreign
-    if foreign:
-        for member in value.values():
-            if (
-                type(member) is dict
-                and not foreign.isdisjoint(member)
-                and member is not value.get("integrations")
-            ):
-                return None
-    return value
-
-
-def snake_missed(message: Mapping[str, Any] | None) -> None:
-    """Learn from a body :func:`read_snake` did not return: ``message`` is the body when the
-    usual way found it in snake_case already, else None."""
-    state = _STATE
-    if message is None:
-        if not state.skip:
-            state.skip = _SKIP
-        return
-    state.skip = 0
-    integrations = message.get("integrations")
-    room = _MAX_NAMES - len(state.names)
-    if type(integrations) is dict and room > 0:
-        state.names.update(
-            islice((k for k in integrations if type(k) is str and len(k) <= _MAX_LENGTH), room)
-        )
-    state.misses += 1
-    reader = state.reader
-    if reader is None or state.misses < _MISSES_PER_KEY * len(reader.keys):
-        return
-    state.misses = 0
-    keys = reader.keys
-    room = _MAX_KEYS - len(keys)
-    if room > 0:  # as many of the keys learnt since as fit (which ones does not matter)
-        learnt = (k for k in known_snake_keys() if len(k) <= _MAX_LENGTH and k not in keys)
-        keys = keys | frozenset(islice(learnt, room))
-    names = reader.names | state.names
-    if keys != reader.keys or names != reader.names:
-        with state.lock:
-            if state.reader is reader:  # another thread may have rebuilt it meanwhile
-                state.reader = _build(keys, names)
+    def missed(self, message: Mapping[str, Any] | None) -> None:
+        """Learn from a body :meth:`read` did not return: ``message`` is the body when the
+        usual way found it in snake_case already, else None."""
+        if message is None:
+            if not self.skip:
+                self.skip = _SKIP
+            return
+        self.skip = 0
+        integrations = message.get("integrations")
+        room = _MAX_NAMES - len(self.names)
+        if type(integrations) is dict and room > 0:
+            self.names.update(
+                islice((k for k in integrations if type(k) is str and len(k) <= _MAX_LENGTH), room)
+            )
+        self.misses += 1
+        reader = self.reader
+        if reader is None or self.misses < _MISSES_PER_KEY * len(reader.keys):
+            return
+        self.misses = 0
+        keys = reader.keys
+        room = _MAX_KEYS - len(keys)
+        if room > 0:  # as many of the keys learnt since as fit (which ones does not matter)
+            learnt = (k for k in known_snake_keys() if len(k) <= _MAX_LENGTH and k not in keys)
+            keys = keys | frozenset(islice(learnt, room))
+        names = reader.names | self.names
+        if keys != reader.keys or names != reader.names:
+            with self.lock:
+                if self.reader is reader:  # another thread may have rebuilt it meanwhile
+                    self.reader = _build(keys, names)

@@ -147,6 +147,14 @@ class Engine:
         self._resolved: dict[tuple[str, str], tuple[str, Any]] = {}
         self._lock = threading.Lock()
 
+    @classmethod
+    def bundled(cls) -> Engine:
+        """A new engine of every bundled schema and its lenient form (nothing compiled yet)."""
+        schemas = store()
+        documents = {BASE_URI + path: schemas.by_path(path) for path in schemas.paths}
+        documents.update({LENIENT_BASE_URI + path: schemas.lenient(path) for path in schemas.paths})
+        return cls(documents)
+
     def document(self, uri: str) -> Mapping[str, Any]:
         """The schema document whose ``$id`` is ``uri``."""
         try:
@@ -528,8 +536,6 @@ class _Renderer:
 
 @cache
 def engine() -> Engine:
-    """The engine of the bundled schemas (built once per process)."""
-    bundled = store()
-    documents = {BASE_URI + path: bundled.by_path(path) for path in bundled.paths}
-    documents.update({LENIENT_BASE_URI + path: bundled.lenient(path) for path in bundled.paths})
-    return Engine(documents)
+    """A shared engine of the bundled schemas, for readers of the schemas (the testing kit, the
+    tests) rather than checkers, which own theirs (:meth:`Engine.bundled`)."""
+    return Engine.bundled()

@@ -13,7 +13,7 @@ import pytest
 
 from segment_spec import Batch, Rejection, Track, check, check_batch
 from segment_spec._issue import MAX_ISSUE_STEPS, MAX_ISSUES, Findings, Issue, issue_bounds
-from segment_spec._select import call_validator
+from segment_spec._select import Schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,7 @@ def test_errors_after_a_full_list_of_warnings_are_still_listed_and_decide() -> N
     from segment_spec import normalize
 
     normalized = normalize(message).value
-    report = call_validator("track").report(normalized, size=600)  # lists 10 at most
+    report = Schemas().call("track").report(normalized, size=600)  # lists 10 at most
     assert report[0].is_error
     assert report[0].path == ("timestamp",)
     reply = check(message)

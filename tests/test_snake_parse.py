@@ -19,19 +19,40 @@ from conftest import FIXTURES, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segment_spec import Rejection, check, normalize
+from segment_spec import Checker, Message, Rejection, normalize
 from segment_spec import _normalize as normalize_module
 from segment_spec import _snake_parse as reader_module
 from segment_spec._parse import parse
-from segment_spec._snake_parse import read_snake, snake_missed
+from segment_spec._snake_parse import SnakeReader
+
+# The checker of the running test: each test gets a new one (fresh_reader), whose reader is the
+# one a new process would build.
+_CHECKER: list[Checker] = []
 
 
 @pytest.fixture(autouse=True)
-def fresh_reader(monkeypatch: pytest.MonkeyPatch) -> reader_module._State:
-    """Each test starts from the reader a new process would build."""
-    state = reader_module._State()
-    monkeypatch.setattr(reader_module, "_STATE", state)
-    return state
+def fresh_reader() -> SnakeReader:
+    """Each test checks with a new checker, and so starts from a new reader."""
+    _CHECKER[:] = [Checker()]
+    return current()
+
+
+def current() -> SnakeReader:
+    """The running test's checker's reader."""
+    return _CHECKER[0]._tools.reader
+
+
+def check(data: Any, *, strict: bool = False) -> Message | Rejection:
+    """check() by the running test's checker."""
+    return _CHECKER[0].check(data) if not strict else Checker(strict=True).check(data)
+
+
+def read_snake(text: bytes | str) -> dict[str, Any] | None:
+    return current().read(text)
+
+
+def snake_missed(message: Any) -> None:
+    current().missed(message)
 
 
 def same(a: Any, b: Any) -> bool:
@@ -51,7 +72,7 @@ def snake_body(message: Any) -> bytes:
 
 def learn(body: bytes, times: int | None = None) -> None:
     """Let check() meet ``body`` until a rebuild is due (one miss per key in the type)."""
-    state = reader_module._STATE
+    state = current()
     state.first()
     assert state.reader is not None
     for _ in range(times or len(state.reader.keys) + 1):
@@ -161,7 +182,7 @@ def test_new_keys_and_destination_names_are_learnt() -> None:
     assert check(orjson.dumps(elsewhere)) == check(elsewhere)
 
 
-def test_misses_that_teach_nothing_build_nothing(fresh_reader: reader_module._State) -> None:
+def test_misses_that_teach_nothing_build_nothing(fresh_reader: SnakeReader) -> None:
     deep = {**SNAKE_TRACK, "properties": {"total": [[[[[1]]]]]}}
     body = orjson.dumps(deep)
     learn(body)
@@ -171,7 +192,7 @@ def test_misses_that_teach_nothing_build_nothing(fresh_reader: reader_module._St
     assert read_snake(body) is None
 
 
-def test_camel_case_traffic_skips_the_reader(fresh_reader: reader_module._State) -> None:
+def test_camel_case_traffic_skips_the_reader(fresh_reader: SnakeReader) -> None:
     camel = orjson.dumps({"type": "identify", "userId": "u-1"})
     snake = orjson.dumps({"type": "identify", "user_id": "u-1"})
     check(camel)
@@ -185,7 +206,7 @@ def test_camel_case_traffic_skips_the_reader(fresh_reader: reader_module._State)
     assert read_snake(snake) is not None
 
 
-def test_snake_missed_only_counts_snake_case_bodies(fresh_reader: reader_module._State) -> None:
+def test_snake_missed_only_counts_snake_case_bodies(fresh_reader: SnakeReader) -> None:
     snake_missed(None)
     assert fresh_reader.misses == 0
     snake_missed({"type": "identify", "integrations": {"Mixpanel": True}})
@@ -195,7 +216,7 @@ def test_snake_missed_only_counts_snake_case_bodies(fresh_reader: reader_module.
 
 def test_oversize_bodies_never_reach_the_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Any] = []
-    monkeypatch.setattr("segment_spec._check.read_snake", lambda body: seen.append(body))
+    monkeypatch.setattr(current(), "read", lambda body: seen.append(body))
     padding = "x" * (32 * 1024)
     body = orjson.dumps({"type": "identify", "user_id": "u", "traits": {"note": padding}})
     assert check(body).status == 400  # type: ignore[union-attr]
@@ -260,7 +281,7 @@ def readable(message: dict[str, Any], keys: frozenset[str], names: frozenset[str
 @given(st.dictionaries(st.sampled_from(KEYS), values, max_size=5))
 @settings(max_examples=300)
 def test_property_read_exactly_or_refused(message: dict[str, Any]) -> None:
-    state = reader_module._STATE
+    state = current()
     state.first()
     assert state.reader is not None
     # Every snake_case key of the pool is known, and "All" is a destination name.
@@ -293,7 +314,7 @@ def _read_all(bodies: list[bytes]) -> int:
     """Learn every key, then read every body: each one read must be exact; returns how many."""
     for body in bodies:
         check(body)
-    state = reader_module._STATE
+    state = current()
     assert state.reader is not None
     state.misses = 10**9  # the rebuild is due now
     snake_missed(json.loads(bodies[0]))
@@ -315,8 +336,8 @@ def test_real_corpus_in_snake_case(monkeypatch: pytest.MonkeyPatch) -> None:
     keys from hundreds of destinations) still at half of its messages."""
     for path in sorted(shared_path("corpus", "real").glob("*.ndjson")):
         bodies = _snake_bodies(path)
-        state = reader_module._State()
-        monkeypatch.setattr(reader_module, "_STATE", state)
+        _CHECKER[:] = [Checker()]
+        state = current()
         normalize_module._SNAKE_KEYS.clear()  # a memo: what a new process has seen
         read = _read_all(bodies)
         assert state.reader is not None
@@ -331,7 +352,7 @@ def test_project_fixtures_in_snake_case() -> None:
     assert _read_all(bodies) == len(bodies)
 
 
-def test_long_keys_and_names_are_not_learnt(fresh_reader: reader_module._State) -> None:
+def test_long_keys_and_names_are_not_learnt(fresh_reader: SnakeReader) -> None:
     long_key = "k" * 101
     message = {**SNAKE_TRACK, "integrations": {"N" * 101: True}, "properties": {long_key: 1}}
     body = orjson.dumps(message)
@@ -372,7 +393,7 @@ def test_threads_learning_at_once_get_the_same_results() -> None:
     assert failures == []
     # And the reader has learnt on the way: the snake_case bodies are now read in one pass
     # (once the camelCase ones that came last stop making it skip).
-    reader_module._STATE.skip = 0
+    current().skip = 0
     assert all(read_snake(body) is not None for body in bodies[:40])
 
 
@@ -390,7 +411,7 @@ def test_testing_kit_messages_in_snake_case_are_read(data: st.DataObject) -> Non
     from segment_spec.testing import invalid_messages, messages
 
     message = data.draw(messages(wire="snake"))
-    state = reader_module._STATE
+    state = current()
     state.skip = 0  # the camelCase bodies of earlier examples
     state.first()
     assert state.reader is not None

@@ -18,8 +18,9 @@ import pytest
 from conftest import shared_path
 
 from segment_spec import Batch, Rejection, check, check_batch, normalize
-from segment_spec._catalog import event_validator, resolve_event
+from segment_spec._catalog import resolve_event
 from segment_spec._schemas import BASE_URI
+from segment_spec._select import Schemas
 from segment_spec._validate import engine
 
 _LINE = re.compile(r"^- `(?P<file>[^`]+)` — .*? — (?P<kind>[^—]+?)(?: — |$)")
@@ -109,6 +110,7 @@ def _properties_of(example: Example) -> Any:
 
 
 def test_event_properties_match_their_event() -> None:
+    schemas = Schemas()
     checked = 0
     for example in _examples():
         if example.event is None or "traits" in example.kind:
@@ -117,7 +119,7 @@ def test_event_properties_match_their_event() -> None:
         if event is None:
             continue  # custom events of the common pages ("Course Clicked", ...)
         assert exact, example.file
-        validator = event_validator(event)
+        validator = schemas.event(event)
         properties = _properties_of(example)
         found = validator.report(properties, ("properties",))
         assert found == [], (example.file, found)

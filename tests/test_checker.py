@@ -1,0 +1,106 @@
+"""Checker: the state of checking (compiled schemas, the snake_case reader) on an object the
+caller owns, with the module functions as a default checker's."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import orjson
+import pytest
+from conftest import FIXTURES
+
+import segment_spec
+from segment_spec import Checker, InvalidMessage, Rejection, Track
+
+SIGNED_UP = {"type": "track", "event": "Signed Up", "userId": "u1"}
+NUMBER_TIME = {**SIGNED_UP, "sentAt": 1675692865495}  # only a warning
+
+
+def _fixture_messages() -> list[Any]:
+    found = []
+    for path in sorted(FIXTURES.glob("*.ndjson")):
+        found.extend(orjson.loads(line) for line in path.read_bytes().splitlines() if line)
+    return found
+
+
+def test_checker_answers_as_the_module_functions() -> None:
+    """For every fixture, in both modes, a checker's answers are the module functions'."""
+    messages = _fixture_messages()
+    assert messages
+    for strict in (False, True):
+        checker = Checker(strict=strict)
+        for message in messages:
+            body = orjson.dumps(message)
+            assert checker.check(body) == segment_spec.check(body, strict=strict)
+            assert checker.is_valid(message) == segment_spec.is_valid(message, strict=strict)
+            assert list(checker.iter_issues(message)) == list(
+                segment_spec.iter_issues(message, strict=strict)
+            )
+
+
+def test_settings_are_fixed_once() -> None:
+    """strict and supported given to the checker apply to every call."""
+    lax, strict = Checker(), Checker(strict=True)
+    assert isinstance(lax.check(NUMBER_TIME), Track)
+    assert isinstance(strict.check(NUMBER_TIME), Rejection)
+    tracks_only = Checker(supported=["track"])
+    assert tracks_only.supported == frozenset({"track"})
+    assert tracks_only.check({"type": "page", "userId": "u1"}).status == 501  # type: ignore[union-attr]
+    assert repr(tracks_only) == "Checker(strict=False, supported=['track'])"
+
+
+def test_bad_settings_raise_as_check_does() -> None:
+    """A string or an unknown call type as supported is refused at once."""
+    with pytest.raises(TypeError):
+        Checker(supported="track")
+    with pytest.raises(ValueError, match="unknown call types"):
+        Checker(supported={"trak"})
+
+
+def test_validate_raises_invalid_message() -> None:
+    """validate() returns the message or raises InvalidMessage with the rejection."""
+    checker = Checker()
+    assert checker.validate(SIGNED_UP).event == "Signed Up"  # type: ignore[attr-defined]
+    with pytest.raises(InvalidMessage) as raised:
+        checker.validate({"type": "track", "userId": "u1"})
+    assert raised.value.rejection.status == 400
+
+
+def test_check_batch_uses_the_settings() -> None:
+    """check_batch() holds each item to the checker's settings."""
+    body = {"batch": [SIGNED_UP, {"type": "identify", "userId": "u1"}]}
+    result = Checker(supported={"track"}).check_batch(body)
+    assert not isinstance(result, Rejection)
+    assert isinstance(result.results[0], Track)
+    assert result.results[1].status == 501  # type: ignore[union-attr]
+
+
+def test_checkers_share_no_state() -> None:
+    """Two checkers compile and learn apart: neither sees the other's validators or reader."""
+    first, second = Checker(), Checker()
+    first.check(orjson.dumps(segment_spec.normalize(SIGNED_UP).value))
+    assert first._tools.schemas is not second._tools.schemas
+    assert first._tools.reader is not second._tools.reader
+    assert first._tools.reader.reader is not None  # the first one has built its reader
+    assert second._tools.reader.reader is None
+
+
+def test_one_checker_is_safe_across_threads() -> None:
+    """Eight threads checking with one new checker get the answers one thread gets."""
+    messages = [orjson.dumps(m) for m in _fixture_messages()] * 3
+    expected = [Checker().check(body) for body in messages]
+    shared = Checker()
+    failures: list[int] = []
+
+    def work(offset: int) -> None:
+        for index in range(offset, len(messages), 8):
+            if shared.check(messages[index]) != expected[index]:
+                failures.append(index)
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
