@@ -178,9 +178,7 @@ def bench_stages(folder: Path, seconds: float) -> dict[str, float]:
     message = normalize_parts(_DECODE(camel))[0]
     event, _ = resolve_event(message["event"])
     assert event is not None
-    spec = _DEFAULT.schemas.spec_track(event.name)
-    assert spec is not None
-    fused = spec[1]
+    fused = _DEFAULT.schemas.track(event)
     reader = _DEFAULT.reader  # the one check() trains below
     times = read_timestamps(message)
     assert times is not None

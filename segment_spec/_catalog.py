@@ -24,7 +24,6 @@ __all__ = [
     "message_schema",
     "resolve_event",
     "schema",
-    "spec_event",
 ]
 
 _CALLS = ("identify", "track", "page", "screen", "group", "alias")
@@ -192,7 +191,3 @@ def _suggest(name: str, names: Mapping[str, str]) -> tuple[str, ...]:
     close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
     return tuple(folded[match] for match in close)
 
-
-def spec_event(name: str) -> Event | None:
-    """The event a track's ``event`` names exactly (current or legacy name), or None."""
-    return _index().by_name.get(name)

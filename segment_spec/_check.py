@@ -185,6 +185,7 @@ def _check_normalized(
     its typed message gets what the envelope gives it); ``size`` is that of its body, which
     bounds the issues listed (:func:`~._issue.issue_bounds`)."""
     kind = message.get("type")
+    refused = False  # the call's schema has already said the message breaks it
     if (
         not issues
         and type(kind) is str
@@ -194,11 +195,14 @@ def _check_normalized(
         # The usual clean message: the engine finds nothing to report (a track naming a spec
         # event: in its properties either), and its timestamps are read once.
         fast, event = _fast_check(kind, message, tools.schemas)
-        if fast is not None and fast(message):
-            times = read_timestamps(message)
-            if times is not None:
-                data = message if envelope is None else envelope.merge(message)
-                return build_message(kind, data, issues, event, times)
+        if fast is not None:
+            if fast(message):
+                times = read_timestamps(message)
+                if times is not None:
+                    data = message if envelope is None else envelope.merge(message)
+                    return build_message(kind, data, issues, event, times)
+            else:
+                refused = event is None  # the check was the call's schema alone
     selection = select_call(message, supported)
     if selection.call is None:
         assert selection.issue is not None
@@ -215,7 +219,7 @@ def _check_normalized(
         issues.append(selection.warning)
         message = {**message, "type": call}
     validator = tools.schemas.call(call)
-    if not validator.ok(message):
+    if refused or not validator.ok(message):
         issues.extend(validator.report(message, size=size))
         if any(issue.is_error for issue in issues):
             return _refuse(issues, strict)
@@ -235,11 +239,11 @@ def _fast_check(
     name = message.get("event")
     if type(name) is not str:
         return None, None
-    spec = schemas.spec_track(name)
-    if spec is not None:
-        return spec[1], spec[0]
-    if resolve_event(name)[0] is None:  # a custom event: no semantic check applies
+    event, exact = resolve_event(name)
+    if event is None:  # a custom event: no semantic check applies
         return schemas.call(call).ok, None
+    if exact:
+        return schemas.track(event), event
     return None, None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._catalog import Event, spec_event
+from ._catalog import Event
 from ._issue import Issue, Severity
 from ._parse import describe_type
 from ._schemas import BASE_URI
@@ -100,11 +100,9 @@ class Schemas:
 
     def __init__(self, engine: Engine | None = None) -> None:
         self._engine = engine
+        # By call name, so that the usual message needs no URI built to find its schema.
         self._calls: dict[str, Compiled] = {}
-        self._events: dict[Event, Compiled] = {}
-        # Exact event name (current or legacy) -> its event and whole-message check; only spec
-        # names are ever stored, so the table stays as small as the catalog.
-        self._tracks: dict[str, tuple[Event, Callable[[Any], bool]]] = {}
+        self._tracks: dict[Event, Callable[[Any], bool]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -116,50 +114,38 @@ class Schemas:
                     self._engine = Engine.bundled()
         return self._engine
 
-    def _compiled(self, uri: str) -> Compiled:
-        compiled = self._calls.get(uri)
-        if compiled is None:
-            compiled = self._calls[uri] = self.engine.compile(uri)
-        return compiled
-
     def call(self, call: str) -> Compiled:
         """The schema of one call type."""
-        return self._compiled(f"{BASE_URI}{call}.json")
+        compiled = self._calls.get(call)
+        if compiled is None:
+            compiled = self._calls[call] = self.engine.compile(f"{BASE_URI}{call}.json")
+        return compiled
 
     def identity(self) -> Compiled:
         """The identity rule alone: every call needs user_id or anonymous_id (alias: user_id)."""
-        return self._compiled(f"{BASE_URI}common.json#/$defs/identified")
+        return self.engine.compile(f"{BASE_URI}common.json#/$defs/identified")
 
     def batch(self) -> Compiled:
         """The schema of the HTTP API batch envelope."""
-        return self._compiled(f"{BASE_URI}batch.json")
+        return self.engine.compile(f"{BASE_URI}batch.json")
 
     def event(self, event: Event) -> Compiled:
         """The schema of an event's properties."""
-        compiled = self._events.get(event)
-        if compiled is None:
-            compiled = self._events[event] = self.engine.compile(event.schema_id)
-        return compiled
+        return self.engine.compile(event.schema_id)
 
-    def spec_track(self, name: str) -> tuple[Event, Callable[[Any], bool]] | None:
-        """The event a track's ``event`` names exactly, with a check of a whole track message
-        that names it: True when neither the track schema nor the event's (on the message's
-        ``properties`` object) finds anything. None for any other name (no spec event, or one
-        only in another letter case)."""
-        found = self._tracks.get(name)
-        if found is not None:
-            return found
-        event = spec_event(name)
-        if event is None:
-            return None
-        track_ok = self.call("track").ok
-        event_ok = self.event(event).ok
+    def track(self, event: Event) -> Callable[[Any], bool]:
+        """The check of a whole track message that names ``event``: True when neither the track
+        schema nor the event's (on the message's ``properties`` object) finds anything."""
+        found = self._tracks.get(event)
+        if found is None:
+            track_ok = self.call("track").ok
+            event_ok = self.event(event).ok
 
-        def ok(message: Any) -> bool:
-            if not track_ok(message):
-                return False
-            properties = message.get("properties")
-            return type(properties) is not dict or event_ok(properties)
+            def found(message: Any) -> bool:
+                if not track_ok(message):
+                    return False
+                properties = message.get("properties")
+                return type(properties) is not dict or event_ok(properties)
 
-        self._tracks[name] = found = (event, ok)
+            self._tracks[event] = found
         return found

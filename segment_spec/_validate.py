@@ -10,9 +10,9 @@ following each error's evaluation path through the schemas:
 * an error below a part annotated ``"x-severity": "warning"`` is a warning;
 * every error below a part annotated ``"x-issue"`` is reported as that one named issue (its
   ``keyword``, at its ``path`` below the part, with its ``message``, where ``{path}`` stands for
-  the field's name); a
-  failed ``anyOf`` reports the issues of the one branch that accepts the value's type, if there
-  is exactly one (as jsonschema's ``best_match`` would pick it);
+  the field's name);
+* a failed ``anyOf`` reports the issues of the one branch that accepts the value's type, if
+  there is exactly one (as jsonschema's ``best_match`` would pick it);
 * a required property sent as ``null`` or blank text, which its own schema refuses, is reported
   as missing (``required``), the way a person reads it.
 """
@@ -37,7 +37,6 @@ from .exceptions import SchemaError
 __all__ = ["Compiled", "Engine", "SchemaError", "engine"]
 
 Path = tuple[str | int, ...]
-Lookup = Callable[[str], Mapping[str, Any]]
 
 
 _FORMAT_TEXT = {"segment-timestamp": "an ISO-8601 date-time such as 2015-02-23T22:28:55.387Z"}
@@ -131,7 +130,7 @@ class Engine:
     """A registry of schema documents, and one jsonschema-rs validator per schema asked for.
 
     Holds the compiled validators and what it learnt of the schemas' places; build one and
-    keep it (the library keeps one per process, behind its module functions).
+    keep it (each :class:`~segment_spec.Checker` has one).
     """
 
     def __init__(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
@@ -267,16 +266,20 @@ class _Places:
         keyword = str(steps[-1]) if steps else ""
         return _Place(keyword, owner, owner_base, warning, member, named)
 
+    def _typed(self, schema: Any, base: str) -> Mapping[str, Any]:
+        """The schema that declares the types, following ``$ref`` from ``schema`` (an empty
+        one when there is none within 32 references)."""
+        for _ in range(32):
+            if not isinstance(schema, Mapping):
+                return {}
+            if "$ref" not in schema or "type" in schema:
+                return schema
+            base, schema = self._engine.resolve(base, schema["$ref"])
+        return {}
+
     def expectation(self, schema: Any, base: str) -> str:
         """Describe in words what a property schema expects ("a non-empty string")."""
-        seen = 0
-        while isinstance(schema, Mapping) and "$ref" in schema and "type" not in schema:
-            base, schema = self._engine.resolve(base, schema["$ref"])
-            seen += 1
-            if seen > 32:
-                return ""
-        if not isinstance(schema, Mapping):
-            return ""
+        schema = self._typed(schema, base)
         words = [_TYPE_NAMES[name] for name in _types(schema.get("type")) if name != "null"]
         if schema.get("pattern") == NOT_BLANK and words and words[0] == "a string":
             words[0] = "a non-empty string"
@@ -284,13 +287,7 @@ class _Places:
 
     def declared(self, schema: Any, base: str) -> list[str]:
         """The JSON types a schema declares at its root (following ``$ref``)."""
-        seen = 0
-        while isinstance(schema, Mapping) and "$ref" in schema and "type" not in schema:
-            base, schema = self._engine.resolve(base, schema["$ref"])
-            seen += 1
-            if seen > 32:
-                return []
-        return _types(schema.get("type")) if isinstance(schema, Mapping) else []
+        return _types(self._typed(schema, base).get("type"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,18 +299,16 @@ class Compiled:
         validator: The jsonschema-rs validator.
     """
 
-    ok: Callable[[Any], bool]
+    ok: Callable[[Any], bool]  # the validator's is_valid, bound once: it runs per message
     validator: Any = field(repr=False)
     places: _Places = field(repr=False)
-    engine: Engine | None = field(default=None, repr=False)
+    engine: Engine = field(repr=False)
     lenient: str | None = None
 
     def errors_only(self) -> Compiled | None:
         """The schema without its parts marked as warnings (its lenient form), which finds
         exactly the errors; None when there is no such form."""
-        if self.engine is None or self.lenient is None:
-            return None
-        return self.engine.compile(self.lenient)
+        return None if self.lenient is None else self.engine.compile(self.lenient)
 
     def report(
         self,
