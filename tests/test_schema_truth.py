@@ -21,6 +21,7 @@ import jsonschema
 import orjson
 import pytest
 from conftest import FIXTURES, shared_path
+from generated import ids, rough_messages, values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import validator
@@ -141,19 +142,6 @@ def test_check_is_the_schemas_on_the_testing_kit(data: st.DataObject) -> None:
     _agree(case.message)
 
 
-_ids = st.one_of(st.none(), st.just(""), st.just(" "), st.text(max_size=3), st.integers())
-_values = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=4),
-    st.just([]),
-    st.just({}),
-    st.sampled_from(["2015-02-23T22:28:55.387Z", "2021-01-01", "NOW", "USD", "users", "none"]),
-)
-
-
 @pytest.mark.parametrize("event", events(), ids=lambda event: event.name)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -163,45 +151,15 @@ def test_check_is_the_schemas_for_every_event(event: Any, data: st.DataObject) -
     schema = validator(event.schema_path).schema
     names = sorted(schema.get("properties", {}))
     properties = data.draw(
-        st.dictionaries(st.sampled_from(names), _values, max_size=4) if names else st.just({})
+        st.dictionaries(st.sampled_from(names), values, max_size=4) if names else st.just({})
     )
-    message = {"type": "track", "event": event.name, "user_id": data.draw(_ids)}
+    message = {"type": "track", "event": event.name, "user_id": data.draw(ids)}
     message["properties"] = properties
     _agree(message)
 
 
-_times = st.one_of(
-    st.none(),
-    st.integers(),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from(["2015-02-23T22:28:55.387Z", "2021-01-01", "NOW", "", "2024-02-30T00:00:00Z"]),
-)
-_objects = st.one_of(st.none(), st.just({}), st.integers(), st.text(max_size=2), st.just([]))
-
-
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.fixed_dictionaries(
-        {"type": st.sampled_from(CALL_TYPES)},
-        optional={
-            "userId": _ids,
-            "anonymousId": _ids,
-            "previousId": _ids,
-            "groupId": _ids,
-            "event": st.one_of(_ids, st.sampled_from(["Order Completed", "order completed"])),
-            "name": _ids,
-            "timestamp": _times,
-            "sentAt": _times,
-            "properties": _objects,
-            "traits": _objects,
-            "context": _objects,
-            "integrations": st.one_of(_objects, st.just({"All": 1}), st.just({"Mixpanel": True})),
-            "messageId": st.one_of(st.text(min_size=99, max_size=102), _ids),
-            "version": _values,
-            "channel": _values,
-        },
-    )
-)
+@given(rough_messages)
 def test_check_is_the_schemas_on_generated_messages(message: dict[str, Any]) -> None:
     """Messages with every kind of id, timestamp, object and text agree with jsonschema."""
     _agree(message)
