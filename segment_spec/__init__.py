@@ -18,8 +18,10 @@ every schema by its ``$id`` and ``FORMAT_CHECKER`` knows their ``segment-timesta
         format_checker=segment_spec.FORMAT_CHECKER,
     )
 
-Both are made the first time they are used (docs/schemas.md). Public names are listed in
-``__all__``; everything in underscore modules is private.
+Both are made the first time they are used (docs/schemas.md). ``COMPILED`` says whether this
+process runs the compiled core (built by the package's own build wherever a C compiler is) or
+the pure-Python code, which gives identical results; ``SEGMENT_SPEC_NO_EXTENSIONS=1`` forces the
+latter. Public names are listed in ``__all__``; everything in underscore modules is private.
 """
 
 import typing
@@ -27,6 +29,7 @@ import typing
 from ._auth import api_key, keys_match
 from ._catalog import Event, events, schema
 from ._check import Batch, Checker, check, check_batch, is_valid, iter_issues, validate
+from ._compiled import COMPILED
 from ._issue import Issue, Severity
 from ._message import Alias, Group, Identify, Message, Page, Screen, Track
 from ._normalize import Normalized, normalize
@@ -51,6 +54,7 @@ if typing.TYPE_CHECKING:
 
 __all__ = [
     "CALL_TYPES",
+    "COMPILED",
     "FORMAT_CHECKER",
     "MAX_BATCH_BYTES",
     "MAX_BATCH_ITEMS",

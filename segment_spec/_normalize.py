@@ -20,10 +20,12 @@ each message of a ``{"batch": [...]}`` envelope) are kept exactly as sent (``"Go
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Final, NoReturn, TypeAlias
 
+from ._compiled import speedups
 from ._issue import Findings, Issue, Severity, issue_bounds
 
 __all__ = ["Normalized", "normalize", "snake_case"]
@@ -90,7 +92,7 @@ class _KeyCache(dict[Hashable, Hashable]):
     def __missing__(self, key: Hashable) -> Hashable:
         if not isinstance(key, str):
             return key
-        converted = snake_case(key)
+        converted = _convert(key)
         if len(key) <= _KEY_CACHE_LENGTH:
             if len(self) >= _KEY_CACHE_SIZE:
                 self.clear()
@@ -98,6 +100,8 @@ class _KeyCache(dict[Hashable, Hashable]):
         return converted
 
 
+# The key rule as the memo runs it: the compiled core's, when it runs (the same function).
+_convert: Final = snake_case if speedups is None else speedups.snake_case
 _KEYS: Final = _KeyCache()
 
 # Where a container sits, which decides whether its keys are converted.
@@ -157,12 +161,9 @@ def normalize_parts(
     (:func:`~._issue.issue_bounds`; None: the most any message lists).
     """
     if owned and type(value) is dict:
-        try:
-            if _already_snake(value, True):
-                return value, ()
-            return _fast_message(value, True), ()
-        except (_Slow, RecursionError):
-            pass
+        fast = _fast(value, True)
+        if fast is not None:
+            return fast, ()
     result = _walk(value, _ROOT, size) if _is_container(value) else Normalized(value, ())
     return result.value, result.issues
 
@@ -237,19 +238,21 @@ def _already_snake(message: dict[Any, Any], root: bool) -> bool:
 _FAST_KEYS: Final[dict[Hashable, Hashable]] = {}
 
 
-def _learn(obj: Mapping[Hashable, Any]) -> None:
-    """Put the conversions of ``obj``'s keys in _FAST_KEYS; a key that would become empty is
-    never put there (the careful walk reports it), so the fast path need not look for one, and
-    neither is a long key (the careful walk converts it each time)."""
+def _learn(obj: Mapping[Hashable, Any]) -> bool:
+    """Put the conversions of ``obj``'s keys in _FAST_KEYS, or answer False when the careful
+    walk must convert them: a key that would become empty is never put there (the careful
+    walk reports it), so the fast path need not look for one, and neither is a long key (the
+    careful walk converts it each time)."""
     if len(_FAST_KEYS) + len(obj) > _KEY_CACHE_SIZE:
         _FAST_KEYS.clear()
     for key in obj:
         if type(key) is str and len(key) > _KEY_CACHE_LENGTH:
-            raise _Slow
+            return False
         converted = _KEYS[key]
         if converted == "" and key != "":
-            raise _Slow
+            return False
         _FAST_KEYS[key] = converted
+    return True
 
 
 # Plain dicts and lists of JSON leaves, no collision, no empty key: what almost every message
@@ -278,9 +281,9 @@ def _fast_object(obj: dict[Any, Any], retried: bool = False) -> dict[Any, Any]:
             for k, v in obj.items()
         }
     except KeyError:
-        if retried:  # the cache was cleared under us: more keys than it holds
+        # retried: the cache was cleared under us, more keys than it holds
+        if retried or not _learn(obj):
             raise _Slow from None
-        _learn(obj)
         return _fast_object(obj, True)
     if len(new) != len(obj):  # two keys became one
         raise _Slow
@@ -310,9 +313,8 @@ def _fast_message(obj: dict[Any, Any], root: bool, retried: bool = False) -> dic
             for k, v in obj.items()
         }
     except KeyError:
-        if retried:
+        if retried or not _learn(obj):
             raise _Slow from None
-        _learn(obj)
         return _fast_message(obj, root, True)
     if len(new) != len(obj):
         raise _Slow
@@ -343,17 +345,43 @@ def _fast_batch(items: list[Any]) -> list[Any]:
     return new
 
 
+def _fast_python(message: dict[Any, Any], root: bool) -> dict[Any, Any] | None:
+    """The fast path's result for a freshly parsed message (``message`` itself when nothing
+    changes), or None when the careful walk must decide."""
+    try:
+        if _already_snake(message, root):
+            return message
+        return _fast_message(message, root)
+    except (_Slow, RecursionError):
+        return None
+
+
+def _compiled_fast(core: ModuleType) -> Callable[[dict[Any, Any], bool], dict[Any, Any] | None]:
+    """:func:`_fast_python`, by the compiled core ``core`` (``_speedups.pyx``) over the same
+    memos."""
+    already_snake = core.already_snake
+    fast_message = core.fast_message
+
+    def fast(message: dict[Any, Any], root: bool) -> dict[Any, Any] | None:
+        if already_snake(message, root, _SNAKE_KEYS, _snake_keys, _FAST_KEYS):
+            return message
+        made: dict[Any, Any] | None = fast_message(message, root, _FAST_KEYS, _learn)
+        return made
+
+    return fast
+
+
+_fast: Final = _fast_python if speedups is None else _compiled_fast(speedups)
+
+
 def normalize_message(value: Any, *, owned: bool = False, size: int | None = None) -> Normalized:
     """Like :func:`normalize`, for one message of a batch: its ``integrations`` keep their
     keys, and a ``batch`` key in it is an ordinary key. ``owned`` and ``size`` are as for
     :func:`normalize_parts`."""
     if owned and type(value) is dict:
-        try:
-            if _already_snake(value, False):
-                return Normalized(value, ())
-            return Normalized(_fast_message(value, False), ())
-        except (_Slow, RecursionError):
-            pass
+        fast = _fast(value, False)
+        if fast is not None:
+            return Normalized(fast, ())
     return _walk(value, _MESSAGE, size) if _is_container(value) else Normalized(value, ())
 
 

@@ -32,6 +32,7 @@ accepted = segment_spec.check({"type": "track", "event": "Signed Up", "userId": 
 rejected = segment_spec.check({"type": "track", "userId": "u-1"})
 print(json.dumps({
     "file": segment_spec.__file__,
+    "compiled": segment_spec.COMPILED,
     "accepted": type(accepted).__name__,
     "rejected": getattr(rejected, "status", None),
     "paths": list(store().paths),
@@ -52,6 +53,9 @@ _NOT_SOURCE = shutil.ignore_patterns(
     ".hypothesis",
     "tests",
     "benchmarks",
+    "*.so",
+    "*.pyd",
+    "_speedups.c",
 )
 
 
@@ -82,17 +86,36 @@ def _probe(python: Path | str, cwd: Path) -> dict[str, object]:
     return result
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One wheel built from a clean copy of the source tree."""
-    work = tmp_path_factory.mktemp("wheel")
+def _build_wheel(work: Path, env: dict[str, str] | None = None) -> tuple[Path, str]:
+    """A wheel built from a clean copy of the source tree, and what the build printed."""
     source = work / "source"
     shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)
     out = work / "dist"
-    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source)], cwd=work)
+    argv = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source)]
+    done = subprocess.run(
+        argv, cwd=work, env=env or _env(), capture_output=True, text=True, timeout=600, check=False
+    )
+    if done.returncode != 0:
+        pytest.fail(f"the build exited {done.returncode}\n{done.stderr[-4000:]}")
     wheels = sorted(out.glob("segment_spec-*.whl"))
     assert len(wheels) == 1, wheels
-    return wheels[0]
+    return wheels[0], done.stdout + done.stderr
+
+
+def _install(wheel: Path, venv: Path) -> Path:
+    """A fresh virtualenv (no system site-packages) with ``wheel`` installed; its python."""
+    neutral = venv.parent
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=neutral)
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    python = bin_dir / ("python.exe" if os.name == "nt" else "python")
+    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], cwd=neutral)
+    return python
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One wheel built from a clean copy of the source tree."""
+    return _build_wheel(tmp_path_factory.mktemp("wheel"))[0]
 
 
 @pytest.fixture(scope="module")
@@ -104,13 +127,7 @@ def wheel_names(wheel: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv (no system site-packages) with the wheel installed; its python."""
-    venv = tmp_path_factory.mktemp("venv") / "env"
-    neutral = venv.parent
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=neutral)
-    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-    python = bin_dir / ("python.exe" if os.name == "nt" else "python")
-    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], cwd=neutral)
-    return python
+    return _install(wheel, tmp_path_factory.mktemp("venv") / "env")
 
 
 def _repo_schema_files() -> set[str]:
@@ -152,6 +169,23 @@ def test_wheel_holds_every_module(wheel_names: set[str]) -> None:
     assert top == {"segment_spec", "segment_spec-0.1.0.dist-info"}
 
 
+def _has_compiler() -> bool:
+    import sysconfig
+
+    return shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) is not None
+
+
+def test_wheel_holds_the_compiled_core(wheel_names: set[str]) -> None:
+    if not _has_compiler():
+        pytest.skip("no C compiler on this machine: the wheel is built without the core")
+    cores = [name for name in wheel_names if name.endswith((".so", ".pyd"))]
+    assert len(cores) == 1, cores
+    assert cores[0].startswith("segment_spec/_speedups."), cores
+    assert "segment_spec/_speedups.pyi" in wheel_names  # its types
+    # The Cython source and its generated C are build inputs, not what runs.
+    assert not [name for name in wheel_names if name.endswith((".c", ".pyx"))]
+
+
 def test_wheel_declares_the_console_script(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         entry_points = archive.read("segment_spec-0.1.0.dist-info/entry_points.txt").decode()
@@ -169,6 +203,7 @@ def test_installed_wheel_finds_the_same_schemas(installed: Path) -> None:
     assert "site-packages" in file.parts
     assert result["accepted"] == "Track"
     assert result["rejected"] == 400
+    assert result["compiled"] is _has_compiler()
     dev_paths = list(store().paths)
     assert result["paths"] == dev_paths
     assert set(dev_paths) == _repo_schema_files()
@@ -206,3 +241,24 @@ def test_repo_root_as_cwd_loads_the_same_schemas() -> None:
     assert result["accepted"] == "Track"
     assert result["rejected"] == 400
     assert result["paths"] == list(store().paths)
+
+
+def test_without_a_compiler_the_build_goes_on_in_pure_python(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A machine whose compiler fails: the build says so, the wheel has no core, and the
+    # installed package runs the pure-Python code with the same answers.
+    work = tmp_path_factory.mktemp("nocompiler")
+    broken = work / "cc"
+    broken.write_text("#!/bin/sh\necho 'no compiler here' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    env = {**_env(), "CC": str(broken), "LDSHARED": f"{broken} -shared"}
+    wheel, log = _build_wheel(work, env)
+    assert "the pure-Python code will run" in log
+    with zipfile.ZipFile(wheel) as archive:
+        assert not [n for n in archive.namelist() if n.endswith((".so", ".pyd"))]
+    python = _install(wheel, work / "env")
+    result = _probe(python, cwd=work)
+    assert result["compiled"] is False
+    assert result["accepted"] == "Track"
+    assert result["rejected"] == 400

@@ -1,0 +1,24 @@
+# Types of the compiled core (_speedups.pyx); see that file for what each function mirrors.
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
+
+def snake_case(key: str) -> str: ...
+def fast_message(
+    message: dict[Any, Any],
+    root: bool,
+    keys: dict[Hashable, Hashable],
+    learn: Callable[[Mapping[Hashable, Any]], bool],
+) -> dict[Any, Any] | None: ...
+def already_snake(
+    message: dict[Any, Any],
+    root: bool,
+    known: set[str],
+    snake_keys: Callable[[dict[Any, Any]], bool],
+    keys: dict[Hashable, Hashable],
+) -> bool: ...
+
+class Maker:
+    def __init__(
+        self, cls: type[Any], names: tuple[str, ...], fixed: tuple[tuple[str, Any], ...]
+    ) -> None: ...
+    def __call__(self, *values: Any) -> Any: ...

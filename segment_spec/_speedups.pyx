@@ -1,0 +1,380 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The compiled core of the normalize stage: the hot key work, in C.
+
+Optional. ``segment_spec._compiled`` imports this module when it was built (the package's own
+build compiles it with Cython wherever a C compiler is found) and ``SEGMENT_SPEC_NO_EXTENSIONS``
+is not set; otherwise the pure-Python functions of ``_normalize`` run. Each function here does
+exactly what one function there does, and the tests hold the two to identical output on
+arbitrary values (tests/test_compiled.py): the Python code is the readable reference, this is
+only faster.
+
+- :func:`snake_case` is ``_normalize.snake_case``: the word pattern
+  ``[A-Z0-9]+[a-z0-9]*|[a-z0-9]+`` over the key, words joined by ``_`` and lowered, the key
+  itself when nothing changes.
+- :func:`fast_message` is ``_normalize._fast_message`` (with ``_fast_object``, ``_fast_value``,
+  ``_fast_member`` and ``_fast_batch``): None where that one raises ``_Slow`` or
+  ``RecursionError``, and the careful walk then decides.
+- :func:`already_snake` is ``_normalize._already_snake``.
+
+Both walks read the memos the caller hands them and call back into Python to learn a key they
+miss, so that what is learnt, and every decision about a key, stays in one place.
+"""
+
+from cpython.dict cimport PyDict_GetItem, PyDict_Next, PyDict_SetItem, PyDict_Size
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_SET_ITEM
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
+from types import MemberDescriptorType
+from cpython.set cimport PySet_Contains
+from cpython.unicode cimport PyUnicode_GET_LENGTH
+
+cdef extern from "Python.h":
+    bint PyUnicode_CheckExact(object)
+    bint PyLong_CheckExact(object)
+    bint PyFloat_CheckExact(object)
+    bint PyBool_Check(object)
+    bint PyDict_CheckExact(object)
+    bint PyList_CheckExact(object)
+    Py_UCS4 PyUnicode_READ_CHAR(object, Py_ssize_t)
+    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
+    int PyUnicode_1BYTE_KIND
+    dict _PyDict_NewPresized(Py_ssize_t minused)
+
+# Deeper than this, the walks give up and the careful walk (which needs no stack) decides: the
+# same result, without a C stack that grows with what a sender nests.
+DEF MAX_DEPTH = 400
+
+
+cdef inline bint _leaf(object value):
+    return (
+        PyUnicode_CheckExact(value)
+        or PyLong_CheckExact(value)
+        or PyFloat_CheckExact(value)
+        or PyBool_Check(value)
+        or value is None
+    )
+
+
+# --- snake_case -----------------------------------------------------------------------------
+
+cdef inline bint _upper_or_digit(Py_UCS4 c):
+    return (c >= 65 and c <= 90) or (c >= 48 and c <= 57)
+
+
+cdef inline bint _lower_or_digit(Py_UCS4 c):
+    return (c >= 97 and c <= 122) or (c >= 48 and c <= 57)
+
+
+def snake_case(str key):
+    """``_normalize.snake_case``: ``key`` converted to snake_case, or ``key`` itself when the
+    conversion changes nothing."""
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(key)
+    cdef Py_ssize_t i = 0, start, n = 0
+    cdef Py_UCS4 c
+    cdef unsigned int code
+    cdef bytearray out = bytearray(2 * length)
+    cdef unsigned char *buffer = out
+    cdef bint same = True  # the output so far equals the key's prefix
+    while i < length:
+        c = PyUnicode_READ_CHAR(key, i)
+        start = i
+        if _upper_or_digit(c):
+            while i < length and _upper_or_digit(PyUnicode_READ_CHAR(key, i)):
+                i += 1
+            while i < length and _lower_or_digit(PyUnicode_READ_CHAR(key, i)):
+                i += 1
+        elif _lower_or_digit(c):
+            while i < length and _lower_or_digit(PyUnicode_READ_CHAR(key, i)):
+                i += 1
+        else:
+            i += 1
+            continue
+        if n:
+            if same and (n >= length or <unsigned int>PyUnicode_READ_CHAR(key, n) != 95):
+                same = False
+            buffer[n] = 95  # "_"
+            n += 1
+        while start < i:
+            code = <unsigned int>PyUnicode_READ_CHAR(key, start)
+            if code >= 65 and code <= 90:
+                code += 32
+            if same and (n >= length or <unsigned int>PyUnicode_READ_CHAR(key, n) != code):
+                same = False
+            buffer[n] = <unsigned char>code
+            n += 1
+            start += 1
+    if same and n == length:
+        return key
+    return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, buffer, n)
+
+
+# --- the fast path --------------------------------------------------------------------------
+# ``keys`` is _normalize._FAST_KEYS, read as a plain dict; ``learn(obj)`` is _normalize's
+# function that puts the conversions of obj's keys in it, or answers False when the careful
+# walk must decide (a key that would become empty, a long key).
+
+
+cdef object _object(dict obj, dict keys, object learn, int depth, bint retried):
+    cdef Py_ssize_t position = 0
+    cdef PyObject *key
+    cdef PyObject *item
+    cdef PyObject *name
+    cdef dict new
+    cdef object value
+    if depth > MAX_DEPTH:
+        return None
+    new = _PyDict_NewPresized(PyDict_Size(obj))
+    while PyDict_Next(obj, &position, &key, &item):
+        name = PyDict_GetItem(keys, <object>key)
+        if name is NULL:
+            if retried or not learn(obj):  # retried: the memo was cleared under us
+                return None
+            return _object(obj, keys, learn, depth, True)
+        value = <object>item
+        if not _leaf(value):
+            if PyDict_CheckExact(value):
+                value = _object(value, keys, learn, depth + 1, False)
+            elif PyList_CheckExact(value):
+                value = _list(value, keys, learn, depth + 1)
+            else:
+                return None
+            if value is None:
+                return None
+        PyDict_SetItem(new, <object>name, value)
+    if PyDict_Size(new) != PyDict_Size(obj):  # two keys became one
+        return None
+    return new
+
+
+cdef object _list(list items, dict keys, object learn, int depth):
+    cdef Py_ssize_t index, size
+    cdef list new
+    cdef object value, made
+    if depth > MAX_DEPTH:
+        return None
+    new = list(items)
+    size = PyList_GET_SIZE(new)
+    for index in range(size):
+        value = <object>PyList_GET_ITEM(new, index)
+        if _leaf(value):
+            continue
+        made = _value(value, keys, learn, depth)
+        if made is None:
+            return None
+        new[index] = made
+    return new
+
+
+cdef inline object _value(object value, dict keys, object learn, int depth):
+    if PyDict_CheckExact(value):
+        return _object(value, keys, learn, depth, False)
+    if PyList_CheckExact(value):
+        return _list(value, keys, learn, depth)
+    return None
+
+
+cdef object _message(dict obj, bint root, dict keys, object learn, int depth, bint retried):
+    cdef Py_ssize_t position = 0
+    cdef PyObject *key
+    cdef PyObject *item
+    cdef PyObject *name
+    cdef dict new
+    cdef object value
+    if depth > MAX_DEPTH:
+        return None
+    new = _PyDict_NewPresized(PyDict_Size(obj))
+    while PyDict_Next(obj, &position, &key, &item):
+        name = PyDict_GetItem(keys, <object>key)
+        if name is NULL:
+            if retried or not learn(obj):
+                return None
+            return _message(obj, root, keys, learn, depth, True)
+        value = <object>item
+        if not _leaf(value):
+            value = _member(<object>name, value, root, keys, learn, depth + 1)
+            if value is None:
+                return None
+        PyDict_SetItem(new, <object>name, value)
+    if PyDict_Size(new) != PyDict_Size(obj):
+        return None
+    return new
+
+
+cdef object _member(object name, object value, bint root, dict keys, object learn, int depth):
+    """A container at the top of a message: integrations keep their keys, a batch at the root
+    holds messages, anything else is an ordinary value."""
+    if PyDict_CheckExact(value):
+        if name == "integrations":
+            return _integrations(value, keys, learn, depth)
+        return _object(value, keys, learn, depth, False)
+    if PyList_CheckExact(value) and root and name == "batch":
+        return _batch(value, keys, learn, depth)
+    return _value(value, keys, learn, depth)
+
+
+cdef object _integrations(dict obj, dict keys, object learn, int depth):
+    cdef Py_ssize_t position = 0
+    cdef PyObject *key
+    cdef PyObject *item
+    cdef dict new = _PyDict_NewPresized(PyDict_Size(obj))
+    cdef object value
+    while PyDict_Next(obj, &position, &key, &item):
+        value = <object>item
+        if not _leaf(value):
+            value = _value(value, keys, learn, depth + 1)
+            if value is None:
+                return None
+        PyDict_SetItem(new, <object>key, value)
+    return new
+
+
+cdef object _batch(list items, dict keys, object learn, int depth):
+    cdef Py_ssize_t index, size
+    cdef list new = list(items)
+    cdef object value, made
+    size = PyList_GET_SIZE(new)
+    for index in range(size):
+        value = <object>PyList_GET_ITEM(new, index)
+        if PyDict_CheckExact(value):
+            made = _message(value, False, keys, learn, depth + 1, False)
+        elif _leaf(value):
+            continue
+        else:
+            made = _value(value, keys, learn, depth + 1)
+        if made is None:
+            return None
+        new[index] = made
+    return new
+
+
+def fast_message(dict message, bint root, dict keys, object learn):
+    """``_normalize._fast_message(message, root)``, or None where that raises ``_Slow`` or
+    ``RecursionError``."""
+    return _message(message, root, keys, learn, 0, False)
+
+
+# --- already in snake_case ------------------------------------------------------------------
+# ``known`` is _normalize._SNAKE_KEYS; ``snake_keys(obj)`` is _normalize._snake_keys, which
+# decides (and learns) the keys of an object that has one not known yet. A key that the fast
+# path's memo (``keys``) converts to another key is not its own snake_case: that answers
+# without the call.
+
+
+cdef class _Known:
+    cdef set known
+    cdef object snake_keys
+    cdef dict keys
+
+    def __cinit__(self, set known, object snake_keys, dict keys):
+        self.known = known
+        self.snake_keys = snake_keys
+        self.keys = keys
+
+
+cdef bint _keys(dict obj, _Known memo) except -1:
+    cdef Py_ssize_t position = 0
+    cdef PyObject *key
+    cdef PyObject *item
+    cdef PyObject *name
+    while PyDict_Next(obj, &position, &key, &item):
+        if PySet_Contains(memo.known, <object>key) != 1:
+            name = PyDict_GetItem(memo.keys, <object>key)
+            if name is not NULL and <object>name != <object>key:
+                return False
+            return bool(memo.snake_keys(obj))
+    return True
+
+
+cdef bint _values(dict obj, object skip, _Known memo, int depth) except -1:
+    cdef Py_ssize_t position = 0
+    cdef PyObject *key
+    cdef PyObject *item
+    while PyDict_Next(obj, &position, &key, &item):
+        if not _snake_value(<object>item, skip, memo, depth):
+            return False
+    return True
+
+
+cdef bint _snake_value(object value, object skip, _Known memo, int depth) except -1:
+    cdef Py_ssize_t index
+    if _leaf(value) or value is skip:
+        return True
+    if depth > MAX_DEPTH:
+        return False
+    if PyDict_CheckExact(value):
+        return _keys(value, memo) and _values(value, None, memo, depth + 1)
+    if PyList_CheckExact(value):
+        for index in range(PyList_GET_SIZE(value)):
+            if not _snake_value(<object>PyList_GET_ITEM(value, index), None, memo, depth + 1):
+                return False
+        return True
+    return False
+
+
+def already_snake(dict message, bint root, set known, object snake_keys, dict keys):
+    """``_normalize._already_snake(message, root)``; False where that raises
+    ``RecursionError`` (the fast path and the careful walk then find the same)."""
+    cdef _Known memo = _Known(known, snake_keys, keys)
+    if not _keys(message, memo) or (root and "batch" in message):
+        return False
+    integrations = message.get("integrations")
+    if not PyDict_CheckExact(integrations):
+        return _values(message, None, memo, 1)
+    return _values(integrations, None, memo, 1) and _values(message, integrations, memo, 1)
+
+
+# --- building the typed message -------------------------------------------------------------
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+    object PyType_GenericAlloc(type cls, Py_ssize_t items)
+
+
+cdef class Maker:
+    """``_message._factory(cls, own)``'s constructor: ``Maker(cls, names, fixed)(*values)``
+    makes an instance of the slotted class ``cls`` whose slots ``names`` hold ``values`` and
+    whose slots in ``fixed`` (pairs of a name and a value) hold those values, without calling
+    ``__init__`` or a slot's setter: each value is written at its slot's offset, which is what
+    the setter does."""
+
+    cdef type cls
+    cdef tuple offsets
+    cdef tuple fixed_offsets
+    cdef tuple fixed_values
+    cdef Py_ssize_t count
+
+    def __cinit__(self, type cls, tuple names, tuple fixed):
+        self.cls = cls
+        self.offsets = tuple([_offset(cls, name) for name in names])
+        self.fixed_offsets = tuple([_offset(cls, name) for name, _ in fixed])
+        self.fixed_values = tuple([value for _, value in fixed])
+        self.count = len(names)
+
+    def __call__(self, *values):
+        cdef Py_ssize_t index
+        if len(values) != self.count:
+            raise TypeError(f"expected {self.count} values, got {len(values)}")
+        made = PyType_GenericAlloc(self.cls, 0)
+        for index in range(self.count):
+            _put(made, <Py_ssize_t>self.offsets[index], values[index])
+        for index in range(len(self.fixed_offsets)):
+            _put(made, <Py_ssize_t>self.fixed_offsets[index], self.fixed_values[index])
+        return made
+
+
+cdef Py_ssize_t _offset(type cls, str name) except -1:
+    descriptor = getattr(cls, name, None)
+    if type(descriptor) is not MemberDescriptorType:
+        raise TypeError(f"{cls.__name__}.{name} is not a slot")
+    return (<PyMemberDescrObject *><PyObject *>descriptor).d_member.offset
+
+
+cdef inline void _put(object made, Py_ssize_t offset, object value):
+    cdef PyObject **slot = <PyObject **>((<char *><PyObject *>made) + offset)
+    cdef PyObject *old = slot[0]
+    Py_INCREF(value)
+    slot[0] = <PyObject *>value
+    Py_XDECREF(old)

@@ -1,0 +1,331 @@
+"""The compiled core (``segment_spec/_speedups.pyx``) against the pure-Python reference.
+
+Each compiled function must give exactly what its Python twin gives, on arbitrary values: the
+same keys in the same order, the same objects for leaves, the same "leave it to the careful
+walk" answers, the same typed messages. The module is imported directly, so these tests run
+whether or not ``SEGMENT_SPEC_NO_EXTENSIONS`` makes the package itself use the fallback (CI
+runs the whole suite both ways).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import segment_spec
+from segment_spec import _compiled, _message, _normalize
+
+try:
+    speedups: Any = importlib.import_module("segment_spec._speedups")
+except ImportError:  # pragma: no cover - only where no compiler built it
+    speedups = None
+# The compiled fast path over the package's memos, whichever code the package itself runs.
+compiled_fast: Any = None if speedups is None else _normalize._compiled_fast(speedups)
+
+needs_core = pytest.mark.skipif(
+    speedups is None, reason="the compiled core is not built here (no C compiler at install)"
+)
+
+
+def _compiler() -> str | None:
+    name = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(name)
+
+
+def test_the_core_is_built_wherever_a_compiler_is() -> None:
+    # The skips below are only for installs without a compiler: where there is one, the
+    # package's build must have made the core.
+    if _compiler() is None:
+        pytest.skip("no C compiler on this machine: the pure-Python code is what runs")
+    assert speedups is not None, "a C compiler is here, but segment_spec._speedups was not built"
+
+
+def test_the_flag_says_which_code_runs() -> None:
+    forced = os.environ.get("SEGMENT_SPEC_NO_EXTENSIONS", "") not in ("", "0")
+    assert segment_spec.COMPILED is _compiled.COMPILED
+    assert segment_spec.COMPILED is (speedups is not None and not forced)
+    assert (_normalize._fast is _normalize._fast_python) is not segment_spec.COMPILED
+
+
+@pytest.mark.parametrize("value", ["1", "yes", "true"])
+def test_the_environment_variable_forces_the_fallback(value: str) -> None:
+    code = "import segment_spec, sys; sys.exit(0 if segment_spec.COMPILED else 3)"
+    env = {**os.environ, "SEGMENT_SPEC_NO_EXTENSIONS": value}
+    assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 3
+
+
+@needs_core
+def test_without_the_variable_the_core_runs() -> None:
+    code = "import segment_spec, sys; sys.exit(0 if segment_spec.COMPILED else 3)"
+    env = {k: v for k, v in os.environ.items() if k != "SEGMENT_SPEC_NO_EXTENSIONS"}
+    for setting in (None, "", "0"):
+        if setting is not None:
+            env["SEGMENT_SPEC_NO_EXTENSIONS"] = setting
+        assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
+
+
+# --- snake_case ---------------------------------------------------------------------------------
+
+_KEY_PARTS = st.sampled_from(
+    [
+        "user",
+        "Id",
+        "ID",
+        "id",
+        "HTTP",
+        "Request",
+        "5",
+        "TEst",
+        "_",
+        "__",
+        ".",
+        "-",
+        " ",
+        "$",
+        "Ä",
+        "ö",
+        "ß",
+        "\u0660",
+        "\U0001f600",
+        "a",
+        "B",
+        "9",
+        "x_y",
+        "Ab",
+        "aB",
+        "",
+    ]
+)
+keys = st.one_of(st.text(max_size=24), st.lists(_KEY_PARTS, max_size=8).map("".join))
+
+
+@needs_core
+@settings(max_examples=3000)
+@given(keys)
+def test_snake_case_is_the_reference(key: str) -> None:
+    expected = _normalize.snake_case(key)
+    got = speedups.snake_case(key)
+    assert got == expected
+    assert type(got) is str
+    # Unchanged keys come back as the very object, as the reference returns them.
+    assert (got is key) is (expected is key)
+
+
+@needs_core
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("CreatedAt", "created_at"),
+        ("userID", "user_id"),
+        ("HTTPRequest", "httprequest"),
+        ("context.page.url", "context_page_url"),
+        ("5TEst", "5test"),
+        ("$", ""),
+        ("", ""),
+        ("snake_case", "snake_case"),
+        ("a__b", "a_b"),
+        ("ÄÖÜ", ""),
+        ("fooÄbar", "foo_bar"),
+    ],
+)
+def test_snake_case_table(key: str, expected: str) -> None:
+    assert speedups.snake_case(key) == expected == _normalize.snake_case(key)
+
+
+# --- the fast path and the already-snake_case test ----------------------------------------------
+
+_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=4)
+)
+_object_keys = st.one_of(
+    keys,
+    st.sampled_from(
+        [
+            "integrations",
+            "Integrations",
+            "batch",
+            "Batch",
+            "userId",
+            "user_id",
+            "messageId",
+            "message_id",
+            "context",
+            "All",
+            "firstName",
+            "first_name",
+        ]
+    ),
+)
+json_values = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_object_keys, inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+messages = st.dictionaries(_object_keys, json_values, max_size=8)
+# A batch envelope, with messages as its items, and odd items between them.
+envelopes = st.fixed_dictionaries(
+    {"batch": st.lists(st.one_of(messages, json_values), max_size=4)},
+    optional={"context": json_values, "integrations": json_values, "writeKey": _leaves},
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, with the same types and the same key order at every depth, and leaves that are
+    the very same objects (without recursion: some values are nested thousands deep)."""
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if type(x) is not type(y):
+            return False
+        if type(x) is dict:
+            if list(x) != list(y):
+                return False
+            pending.extend((x[k], y[k]) for k in x)
+        elif type(x) is list:
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y, strict=True))
+        elif x is not y:
+            return False
+    return True
+
+
+def _decided(fast: Any, value: Any, root: bool) -> Any:
+    """What normalizing gives: the fast path's result, or, where it leaves the message to the
+    careful walk, the walk's."""
+    if fast is not None:
+        return fast
+    role = _normalize._ROOT if root else _normalize._MESSAGE
+    return _normalize._walk(value, role).value
+
+
+def _both(message: dict[str, Any], root: bool) -> None:
+    original = copy.deepcopy(message)
+    python = _normalize._fast_python(message, root)
+    compiled = compiled_fast(message, root)
+    assert message == original  # the input is never changed
+    if python is not None and compiled is not None:
+        assert _same(python, compiled)
+        assert (python is message) is (compiled is message)
+    # Where either leaves the message to the careful walk (the compiled walk gives up at a
+    # fixed depth, the Python one at the interpreter's recursion limit), the outcome is the
+    # same.
+    assert _same(_decided(python, message, root), _decided(compiled, message, root))
+
+
+@needs_core
+@settings(max_examples=1500)
+@given(messages, st.booleans())
+def test_fast_path_is_the_reference(message: dict[str, Any], root: bool) -> None:
+    _both(message, root)
+
+
+@needs_core
+@settings(max_examples=500)
+@given(envelopes)
+def test_fast_path_is_the_reference_on_batches(envelope: dict[str, Any]) -> None:
+    _both(envelope, True)
+
+
+@needs_core
+@settings(max_examples=500)
+@given(
+    st.dictionaries(
+        st.sampled_from(["user_id", "event", "properties", "context", "type"]),
+        json_values,
+        max_size=5,
+    )
+)
+def test_already_snake_is_the_reference(message: dict[str, Any]) -> None:
+    # Mostly snake_case keys, so that the test that keeps the message as it is gets exercised.
+    assert speedups.already_snake(
+        message, True, _normalize._SNAKE_KEYS, _normalize._snake_keys, _normalize._FAST_KEYS
+    ) == _normalize._already_snake(message, True)
+    _both(message, True)
+
+
+@needs_core
+@pytest.mark.parametrize("depth", [10, 399, 401, 2000, 50_000])
+def test_deep_values_get_the_careful_walks_result(depth: int) -> None:
+    value: Any = {"leafKey": 1}
+    for index in range(depth):
+        value = {"someKey": value} if index % 2 else {"items": [value]}
+    message = {"type": "track", "properties": value}
+    expected = _normalize._walk(message, _normalize._ROOT).value
+    got = _decided(compiled_fast(message, True), message, True)
+    assert _same(got, expected)
+
+
+@needs_core
+def test_a_key_the_fast_path_cannot_learn_is_left_to_the_careful_walk() -> None:
+    for message in (
+        {"$": 1, "userId": "u"},
+        {"k" * 200: 1},
+        {"a": {"firstName": 1, "first_name": 2}},
+    ):
+        assert compiled_fast(message, True) is None
+        assert _normalize._fast_python(message, True) is None
+
+
+# --- building the typed message -----------------------------------------------------------------
+
+_CLASSES = [
+    (_message.Track, ("event", "properties", "semantic")),
+    (_message.Identify, ("traits",)),
+    (_message.Page, ("name", "category", "properties")),
+    (_message.Screen, ("name", "category", "properties")),
+    (_message.Group, ("group_id", "traits")),
+    (_message.Alias, ("previous_id",)),
+]
+
+
+@needs_core
+@pytest.mark.parametrize(("cls", "own"), _CLASSES)
+def test_maker_builds_what_the_dataclass_builds(cls: type[Any], own: tuple[str, ...]) -> None:
+    names = (*_message._COMMON_FIELDS, *own)
+    values = {name: f"value of {name}" for name in names}
+    made = speedups.Maker(cls, names, (("type", cls.__name__.lower()),))(*values.values())
+    expected = cls(**values)
+    assert type(made) is cls
+    assert made == expected
+    assert repr(made) == repr(expected)
+    assert hash(made.type) == hash(expected.type)
+    assert dataclasses.replace(made, user_id="other").user_id == "other"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.user_id = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="expected"):
+        speedups.Maker(cls, names, ())(1)
+
+
+@needs_core
+def test_maker_refuses_what_is_not_a_slot() -> None:
+    with pytest.raises(TypeError, match="not a slot"):
+        speedups.Maker(_message.Track, ("semantic", "messages"), ())
+
+
+@needs_core
+def test_maker_holds_its_values_alive() -> None:
+    # Each slot holds its own reference: the values outlive the caller's.
+    import gc
+
+    names = (*_message._COMMON_FIELDS, "traits")
+    made = speedups.Maker(_message.Identify, names, (("type", "identify"),))(
+        *[[index] for index in range(len(names))]
+    )
+    gc.collect()
+    assert made.message_id == [0]
+    assert made.traits == [len(names) - 1]
+    assert made.type == "identify"
