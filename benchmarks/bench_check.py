@@ -1,30 +1,44 @@
 #!/usr/bin/env python3
-"""Benchmark segment_spec.check against the JSON floor and the naive baseline.
+"""Benchmark segment_spec.check against the JSON floor, pydantic, and the naive baseline.
 
 Runs, side by side in one process, on the messages in ../shared/bench (camel and snake forms,
-valid and invalid):
+valid and invalid), each candidate timed in turn in every round (so that a slow moment of the
+machine costs every candidate alike), the best round of each kept:
 
 * floor: the same bytes parsed by the fastest JSON parser the package uses (msgspec or orjson,
   whichever is faster on that message; both are timed);
+* segment_spec.check(raw_bytes) and segment_spec.check(parsed_dict);
+* the pydantic v2 receiver a FastAPI user writes (benchmarks/pydantic_receiver.py): the plain
+  discriminated union of the six calls, and the one with an Order Completed event model;
+* the pipeline orjson + segment_spec.normalize + jsonschema-rs (the call's schema, and a spec
+  event's on properties), which a user could assemble from the parts;
 * naive: json.loads + humps.decamelize + jsonschema.Draft202012Validator (format checking on)
   against the project's own schema for the call;
-* segment_spec.check(raw_bytes) and segment_spec.check(parsed_dict);
-* check_batch on a 2,500-message batch, with peak memory (tracemalloc).
+* check_batch on a 2,500-message batch against check on the same items one by one, with peak
+  memory (tracemalloc).
 
-Prints messages per second and ratios; ``--json PATH`` writes them as JSON. A script, not a
-test: timings are never asserted in the test suite. Needs the ``bench`` extra
+Prints ratios: check to the floor, and every other candidate's time to check's (above 1: check
+is faster). ``--runs N`` repeats the whole measurement and prints the range of each ratio over
+the runs; ``--fallback`` also runs the script with ``SEGMENT_SPEC_NO_EXTENSIONS=1`` (the
+pure-Python code) and prints its ratios beside. ``--json PATH`` writes every figure. A script,
+not a test: timings are never asserted in the test suite. Needs the ``bench`` extra
 (``pip install -e '.[bench]'``).
 
-    python benchmarks/bench_check.py [--bench-dir ../shared/bench] [--seconds 0.3] [--json out.json]
+    python benchmarks/bench_check.py [--bench-dir ../shared/bench] [--seconds 0.3] [--runs 3]
+        [--fallback] [--stages] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import json
+import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -33,13 +47,19 @@ from typing import Any
 
 import humps
 import jsonschema
+import jsonschema_rs
 import msgspec
 import orjson
+import pydantic_core
 from referencing import Registry, Resource
 
 import segment_spec
 from segment_spec._schemas import BASE_URI, store
 from segment_spec._timestamps import is_timestamp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pydantic_receiver import events_receiver, plain_receiver
 
 ROOT = Path(__file__).resolve().parents[1]
 _DECODE = msgspec.json.Decoder().decode
@@ -80,9 +100,71 @@ def naive_validator(call: str) -> jsonschema.Draft202012Validator:
     )
 
 
+def interleaved(candidates: dict[str, Callable[[], object]], seconds: float) -> dict[str, float]:
+    """Best time of one call of each candidate, in seconds: every round times each candidate
+    in turn (a loop of about ``seconds / ROUNDS`` shared among them), the best round counts."""
+    loops: dict[str, int] = {}
+    share = seconds / ROUNDS / len(candidates)
+    for name, fn in candidates.items():
+        fn()
+        count = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(count):
+                fn()
+            if time.perf_counter() - start >= share / 4:
+                break
+            count *= 2
+        loops[name] = count
+    best = dict.fromkeys(candidates, float("inf"))
+    for _ in range(ROUNDS):
+        for name, fn in candidates.items():
+            count = loops[name]
+            start = time.perf_counter()
+            for _ in range(count):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - start) / count)
+    return best
+
+
+ROUNDS = 15
+
+
+def _engine_pipeline() -> Callable[[bytes], bool]:
+    """orjson + segment_spec.normalize + jsonschema-rs on the bundled schemas: what a user can
+    assemble from the parts (no typed message, no reply, no issues rendered)."""
+    bundled = store()
+    registry = jsonschema_rs.Registry(
+        [(BASE_URI + path, bundled.by_path(path)) for path in bundled.paths]
+    )
+    calls = {
+        call: jsonschema_rs.validator_for(
+            {"$ref": f"{BASE_URI}{call}.json"}, registry=registry, validate_formats=False
+        )
+        for call in segment_spec.CALL_TYPES
+    }
+    events = {
+        event.name: jsonschema_rs.validator_for(
+            {"$ref": event.schema_id}, registry=registry, validate_formats=False
+        )
+        for event in segment_spec.events()
+    }
+
+    def pipeline(raw: bytes) -> bool:
+        message = segment_spec.normalize(orjson.loads(raw)).value
+        validator = calls.get(message.get("type"))
+        if validator is None or not validator.is_valid(message):
+            return False
+        event = events.get(message.get("event")) if message["type"] == "track" else None
+        return event is None or event.is_valid(message.get("properties", {}))
+
+    return pipeline
+
+
 def bench_messages(folder: Path, seconds: float) -> list[dict[str, Any]]:
     rows = []
     validators: dict[str, jsonschema.Draft202012Validator] = {}
+    pipeline = _engine_pipeline()
     for path in sorted(folder.glob("*.json")):
         raw = orjson.dumps(orjson.loads(path.read_bytes()))  # compact, as sent on the wire
         parsed = orjson.loads(raw)
@@ -92,12 +174,28 @@ def bench_messages(folder: Path, seconds: float) -> list[dict[str, Any]]:
         def naive_check(raw: bytes = raw, naive: Any = naive) -> bool:
             return bool(naive.is_valid(humps.decamelize(json.loads(raw))))
 
-        floor_orjson = per_call(lambda raw=raw: orjson.loads(raw), seconds)
-        floor_msgspec = per_call(lambda raw=raw: _DECODE(raw), seconds)
-        floor = min(floor_orjson, floor_msgspec)
-        baseline = per_call(naive_check, seconds)
-        on_bytes = per_call(lambda raw=raw: segment_spec.check(raw), seconds)
-        on_dict = per_call(lambda parsed=parsed: segment_spec.check(parsed), seconds)
+        def pydantic(raw: bytes = raw, receiver: Any = plain_receiver) -> bool:
+            try:
+                receiver.validate_json(raw)
+            except pydantic_core.ValidationError:
+                return False
+            return True
+
+        times = interleaved(
+            {
+                "floor_orjson": lambda raw=raw: orjson.loads(raw),
+                "floor_msgspec": lambda raw=raw: _DECODE(raw),
+                "check_bytes": lambda raw=raw: segment_spec.check(raw),
+                "check_dict": lambda parsed=parsed: segment_spec.check(parsed),
+                "pydantic_plain": pydantic,
+                "pydantic_events": lambda raw=raw: pydantic(raw, events_receiver),
+                "pipeline": lambda raw=raw: pipeline(raw),
+                "naive": naive_check,
+            },
+            seconds,
+        )
+        floor = min(times["floor_orjson"], times["floor_msgspec"])
+        check = times["check_bytes"]
         result = segment_spec.check(raw)
         rows.append(
             {
@@ -105,14 +203,13 @@ def bench_messages(folder: Path, seconds: float) -> list[dict[str, Any]]:
                 "bytes": len(raw),
                 "accepted": not isinstance(result, segment_spec.Rejection),
                 "floor_us": floor * 1e6,
-                "floor_orjson_us": floor_orjson * 1e6,
-                "floor_msgspec_us": floor_msgspec * 1e6,
-                "naive_us": baseline * 1e6,
-                "check_bytes_us": on_bytes * 1e6,
-                "check_dict_us": on_dict * 1e6,
-                "check_bytes_per_s": 1 / on_bytes,
-                "ratio_to_floor": on_bytes / floor,
-                "speedup_over_naive": baseline / on_bytes,
+                **{f"{name}_us": value * 1e6 for name, value in times.items()},
+                "check_bytes_per_s": 1 / check,
+                "ratio_to_floor": check / floor,
+                "pydantic_plain_to_check": times["pydantic_plain"] / check,
+                "pydantic_events_to_check": times["pydantic_events"] / check,
+                "pipeline_to_check": times["pipeline"] / check,
+                "speedup_over_naive": times["naive"] / check,
             }
         )
     return rows
@@ -136,12 +233,25 @@ def bench_batch(folder: Path) -> dict[str, Any]:
         items.append(item)
         size += len(encoded) + 1
     body = orjson.dumps({"batch": items, "writeKey": "w"})
-    many = orjson.dumps({"batch": [{"type": "track", "event": "E", "userId": "u"}] * 2500})
+    one_by_one = [orjson.dumps(item) for item in items]
+    small = {"type": "track", "event": "E", "userId": "u"}
+    many = orjson.dumps({"batch": [small] * 2500})
+    many_one_by_one = [orjson.dumps(small)] * 2500
     result = segment_spec.check_batch(body)  # warm: schemas compiled, caches filled
     assert not isinstance(result, segment_spec.Rejection)
     del result
-    elapsed = min(_timed(lambda: segment_spec.check_batch(body)) for _ in range(5))
-    many_elapsed = min(_timed(lambda: segment_spec.check_batch(many)) for _ in range(5))
+
+    def each(bodies: list[bytes]) -> None:
+        for item in bodies:
+            segment_spec.check(item)
+
+    best = {"batch": float("inf"), "items": float("inf"), "many": float("inf")}
+    best["many_items"] = float("inf")
+    for _ in range(7):  # in turns, like the messages
+        best["batch"] = min(best["batch"], _timed(lambda: segment_spec.check_batch(body)))
+        best["items"] = min(best["items"], _timed(lambda: each(one_by_one)))
+        best["many"] = min(best["many"], _timed(lambda: segment_spec.check_batch(many)))
+        best["many_items"] = min(best["many_items"], _timed(lambda: each(many_one_by_one)))
     # Peak memory above what was allocated before the call, results included.
     gc.collect()
     tracemalloc.start()
@@ -152,12 +262,14 @@ def bench_batch(folder: Path) -> dict[str, Any]:
     return {
         "batch_bytes": len(body),
         "batch_items": len(items),
-        "batch_seconds": elapsed,
-        "batch_messages_per_s": len(items) / elapsed,
+        "batch_seconds": best["batch"],
+        "batch_messages_per_s": len(items) / best["batch"],
+        "batch_rate_to_check": best["items"] / best["batch"],
         "batch_peak_bytes": peak,
         "batch_peak_over_body": peak / len(body),
         "small_batch_items": 2500,
-        "small_batch_messages_per_s": 2500 / many_elapsed,
+        "small_batch_messages_per_s": 2500 / best["many"],
+        "small_batch_rate_to_check": best["many_items"] / best["many"],
     }
 
 
@@ -217,47 +329,86 @@ def bench_stages(folder: Path, seconds: float) -> dict[str, float]:
     return {name: per_call(fn, seconds) * 1e6 for name, fn in stages.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "bench")
-    parser.add_argument("--seconds", type=float, default=0.3, help="time per measurement")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--stages", action="store_true", help="also time each stage of check")
-    args = parser.parse_args(argv)
-    if not args.bench_dir.is_dir():
-        print(f"no benchmark messages in {args.bench_dir}", file=sys.stderr)
-        return 2
-    rows = bench_messages(args.bench_dir, args.seconds)
-    batch = bench_batch(args.bench_dir)
-    machine = f"Python {platform.python_version()} on {platform.machine()}"
-    print(f"{machine}, msgspec {msgspec.__version__}, orjson {orjson.__version__}")
-    columns = ("floor", "naive", "bytes", "dict", "msg/s", "x floor", "x naive")
-    widths = (7, 8, 7, 7, 9, 7, 7)
-    print(f"{'message':36} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
-    for row in rows:
-        print(
-            f"{row['message']:36} {row['floor_us']:6.2f}u {row['naive_us']:7.1f}u "
-            f"{row['check_bytes_us']:6.2f}u {row['check_dict_us']:6.2f}u "
-            f"{row['check_bytes_per_s']:9,.0f} {row['ratio_to_floor']:7.2f} "
-            f"{row['speedup_over_naive']:7.1f}"
-        )
+def measure(folder: Path, seconds: float) -> dict[str, Any]:
+    """One run: every message, the batches, the rejection ratios."""
+    rows = bench_messages(folder, seconds)
+    batch = bench_batch(folder)
     by_name = {r["message"]: r for r in rows}
     rejection = {}
     for form in ("camel", "snake"):
         valid = by_name[f"track-order-completed.{form}.json"]
         invalid = by_name[f"track-invalid-no-ids.{form}.json"]
         rejection[form] = invalid["check_bytes_us"] / valid["check_bytes_us"]
+    return {"messages": rows, "batch": batch, "rejection_ratio": rejection}
+
+
+_RATIOS = (
+    ("x floor", "ratio_to_floor"),
+    ("pyd/chk", "pydantic_plain_to_check"),
+    ("pydE/chk", "pydantic_events_to_check"),
+    ("pipe/chk", "pipeline_to_check"),
+    ("naive/chk", "speedup_over_naive"),
+)
+
+
+def _span(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:5.2f}" if len(values) == 1 else f"{low:5.2f}-{high:<5.2f}"
+
+
+def report(runs: list[dict[str, Any]], label: str) -> None:
+    """Print the ratios of ``runs``: each one's range over the runs."""
+    print(f"== {label}: {len(runs)} run(s); ranges are over the runs")
+    width = 6 if len(runs) == 1 else 12
+    print(f"{'message':36} {'check':>8} " + " ".join(f"{c:>{width}}" for c, _ in _RATIOS))
+    for index, row in enumerate(runs[0]["messages"]):
+        rows = [run["messages"][index] for run in runs]
+        micros = min(r["check_bytes_us"] for r in rows)
+        spans = [_span([r[key] for r in rows]).rjust(width) for _, key in _RATIOS]
+        print(f"{row['message']:36} {micros:7.2f}u " + " ".join(spans))
+    for form in ("camel", "snake"):
+        spread = _span([run["rejection_ratio"][form] for run in runs])
+        print(f"rejection path / valid path ({form}): {spread}")
+    batches = [run["batch"] for run in runs]
+    first = batches[0]
     print(
-        f"rejection path / valid path: {rejection['camel']:.2f} (camel), "
-        f"{rejection['snake']:.2f} (snake)"
+        f"batch of {first['batch_items']} Order Completed ({first['batch_bytes']:,} bytes): "
+        f"per-item rate / check's {_span([b['batch_rate_to_check'] for b in batches])}, "
+        f"peak {_span([b['batch_peak_over_body'] for b in batches])} x body; "
+        f"2,500 small items: {_span([b['small_batch_rate_to_check'] for b in batches])}"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "bench")
+    parser.add_argument("--seconds", type=float, default=0.3, help="time per message")
+    parser.add_argument("--runs", type=int, default=1, help="whole measurements to make")
+    parser.add_argument("--fallback", action="store_true", help="also measure the pure-Python code")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--stages", action="store_true", help="also time each stage of check")
+    args = parser.parse_args(argv)
+    if not args.bench_dir.is_dir():
+        print(f"no benchmark messages in {args.bench_dir}", file=sys.stderr)
+        return 2
+    machine = f"Python {platform.python_version()} on {platform.machine()}"
     print(
-        f"batch: {batch['batch_items']} messages, {batch['batch_bytes']:,} bytes, "
-        f"{batch['batch_messages_per_s']:,.0f} msg/s, peak memory {batch['batch_peak_bytes']:,} "
-        f"bytes = {batch['batch_peak_over_body']:.2f} x body; 2,500 small items: "
-        f"{batch['small_batch_messages_per_s']:,.0f} msg/s"
+        f"{machine}, msgspec {msgspec.__version__}, orjson {orjson.__version__}, "
+        f"jsonschema-rs {importlib.metadata.version('jsonschema-rs')}, "
+        f"pydantic {importlib.metadata.version('pydantic')}"
     )
-    figures: dict[str, Any] = {"messages": rows, "batch": batch, "rejection_ratio": rejection}
+    runs = [measure(args.bench_dir, args.seconds) for _ in range(args.runs)]
+    figures: dict[str, Any] = {"compiled": segment_spec.COMPILED, "runs": runs}
+    code = "compiled core" if segment_spec.COMPILED else "pure-Python code"
+    report(runs, code)
+    if args.fallback and segment_spec.COMPILED:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "fallback.json"
+            env = {**os.environ, "SEGMENT_SPEC_NO_EXTENSIONS": "1"}
+            command = [sys.executable, __file__, "--bench-dir", str(args.bench_dir)]
+            command += ["--seconds", str(args.seconds), "--runs", str(args.runs)]
+            subprocess.run([*command, "--json", str(out)], env=env, check=True)
+            figures["fallback"] = json.loads(out.read_text())
     if args.stages:
         figures["stages_us"] = bench_stages(args.bench_dir, args.seconds)
         for name, micros in figures["stages_us"].items():
