@@ -190,4 +190,3 @@ def _suggest(name: str, names: Mapping[str, str]) -> tuple[str, ...]:
     folded = {candidate.casefold(): candidate for candidate in names}
     close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
     return tuple(folded[match] for match in close)
-

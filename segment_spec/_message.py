@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Literal, TypeAlias
+from types import ModuleType
+from typing import Any, Final, Literal, TypeAlias
 
 from ._catalog import Event
 from ._compiled import speedups
 from ._issue import Issue
-from ._timestamps import TIMESTAMP_FIELDS, parse_timestamp
+from ._timestamps import TIMESTAMP_FIELDS, parse_timestamp, recent_timestamps
 
 __all__ = [
     "Alias",
@@ -158,7 +159,7 @@ def _text(value: Any) -> str | None:
 Timestamps: TypeAlias = tuple[datetime | None, datetime | None, datetime | None, datetime | None]
 
 
-def read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
+def _read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
     """Read the four timestamps of ``data`` (in ``TIMESTAMP_FIELDS`` order); None when one is
     present and not a date (which the schema's format refuses). For a message the schemas
     accept."""
@@ -174,6 +175,26 @@ def read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
             return None
         read.append(parsed)
     return (read[0], read[1], read[2], read[3])
+
+
+def _compiled_timestamps(core: ModuleType) -> Callable[[Mapping[str, Any]], Timestamps | None]:
+    """:func:`read_timestamps` by the compiled core, reading the timestamps' memo first."""
+    read = core.read_timestamps
+    recent = recent_timestamps()  # cleared in place when full, never replaced
+
+    def read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
+        if type(data) is not dict:
+            return _read_timestamps(data)
+        found: Timestamps | None = read(data, TIMESTAMP_FIELDS, recent, parse_timestamp)
+        return found
+
+    return read_timestamps
+
+
+read_timestamps: Final = _read_timestamps if speedups is None else _compiled_timestamps(speedups)
+"""Read the four timestamps of ``data`` (in ``TIMESTAMP_FIELDS`` order); None when one is
+present and not a date (which the schema's format refuses). For a message the schemas
+accept."""
 
 
 _COMMON_FIELDS = (
@@ -221,7 +242,7 @@ _MAKE_GROUP = _factory(Group, ("group_id", "traits"))
 _MAKE_ALIAS = _factory(Alias, ("previous_id",))
 
 
-def build_message(
+def _build_message(
     call: str,
     data: Mapping[str, Any],
     issues: list[Issue],
@@ -279,3 +300,35 @@ def build_message(
     else:
         made = _MAKE_ALIAS(*common, _text_id(data["previous_id"]) or "")
     return made
+
+
+def _compiled_build(core: ModuleType) -> Callable[..., Message]:
+    """:func:`build_message` by the compiled core, with the same helpers for unusual values."""
+    makers = {
+        "track": _MAKE_TRACK,
+        "identify": _MAKE_IDENTIFY,
+        "page": _MAKE_PAGE,
+        "screen": _MAKE_SCREEN,
+        "group": _MAKE_GROUP,
+        "alias": _MAKE_ALIAS,
+    }
+    build = core.Builder(makers, _text_id, _mapping, _text, parse_timestamp, TIMESTAMP_FIELDS)
+
+    def build_message(
+        call: str,
+        data: Mapping[str, Any],
+        issues: list[Issue],
+        semantic: Event | None = None,
+        times: Timestamps | None = None,
+    ) -> Message:
+        if type(data) is not dict:  # a batch item's merged view, say: the Python way
+            return _build_message(call, data, issues, semantic, times)
+        made: Message = build(call, data, issues, semantic, times)
+        return made
+
+    return build_message
+
+
+build_message: Final = _build_message if speedups is None else _compiled_build(speedups)
+"""Build the typed message for a message that passed validation (``times``: its timestamps,
+when :func:`read_timestamps` has read them already)."""

@@ -22,3 +22,29 @@ class Maker:
         self, cls: type[Any], names: tuple[str, ...], fixed: tuple[tuple[str, Any], ...]
     ) -> None: ...
     def __call__(self, *values: Any) -> Any: ...
+
+def read_timestamps(
+    data: dict[str, Any],
+    fields: tuple[str, ...],
+    recent: dict[str, Any],
+    parse: Callable[[object], Any],
+) -> tuple[Any, Any, Any, Any] | None: ...
+
+class Builder:
+    def __init__(
+        self,
+        makers: dict[str, Maker],
+        text_id: Callable[[Any], str | None],
+        mapping: Callable[[Any], Any],
+        text: Callable[[Any], str | None],
+        parse: Callable[[object], Any],
+        fields: tuple[str, ...],
+    ) -> None: ...
+    def __call__(
+        self,
+        call: str,
+        data: dict[str, Any],
+        issues: list[Any],
+        semantic: Any = None,
+        times: tuple[Any, Any, Any, Any] | None = None,
+    ) -> Any: ...

@@ -378,3 +378,101 @@ cdef inline void _put(object made, Py_ssize_t offset, object value):
     Py_INCREF(value)
     slot[0] = <PyObject *>value
     Py_XDECREF(old)
+
+
+# --- the typed message's values -------------------------------------------------------------
+
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
+
+
+cdef inline bint _blank(str text):
+    """Whether ``text.strip()`` is empty (the same whitespace test)."""
+    cdef Py_ssize_t index
+    for index in range(PyUnicode_GET_LENGTH(text)):
+        if not Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(text, index)):
+            return False
+    return True
+
+
+def read_timestamps(dict data, tuple fields, dict recent, object parse):
+    """``_message.read_timestamps(data)``: ``recent`` is the timestamps' memo
+    (``_timestamps._RECENT``), read first; ``parse`` is ``parse_timestamp``."""
+    cdef list read = []
+    cdef PyObject *raw
+    cdef PyObject *found
+    for name in fields:
+        raw = PyDict_GetItem(data, name)
+        if raw is NULL or <object>raw is None:
+            read.append(None)
+            continue
+        found = PyDict_GetItem(recent, <object>raw) if PyUnicode_CheckExact(<object>raw) else NULL
+        value = <object>found if found is not NULL else parse(<object>raw)
+        if value is None:
+            return None
+        read.append(value)
+    return tuple(read)
+
+
+cdef class Builder:
+    """``_message.build_message``: the usual values (a non-blank string id, a dict) are taken
+    as they are, every other one is decided by the Python helpers passed in (``text_id``,
+    ``mapping``, ``text``), and each call's :class:`Maker` builds the message."""
+
+    cdef object track, identify, page, screen, group, alias
+    cdef object text_id, mapping, text, parse
+    cdef tuple fields
+
+    def __cinit__(self, dict makers, object text_id, object mapping, object text, object parse,
+                  tuple fields):
+        self.track = makers["track"]
+        self.identify = makers["identify"]
+        self.page = makers["page"]
+        self.screen = makers["screen"]
+        self.group = makers["group"]
+        self.alias = makers["alias"]
+        self.text_id = text_id
+        self.mapping = mapping
+        self.text = text
+        self.parse = parse
+        self.fields = fields
+
+    cdef inline object _id(self, object value):
+        if PyUnicode_CheckExact(value) and not _blank(value):
+            return value
+        return self.text_id(value)
+
+    cdef inline object _object(self, object value):
+        return value if PyDict_CheckExact(value) else self.mapping(value)
+
+    def __call__(self, str call, object data, list issues, object semantic=None,
+                 object times=None):
+        if not PyDict_CheckExact(data):
+            raise TypeError("the compiled builder takes a dict")
+        get = (<dict>data).get
+        if times is None:
+            times = tuple([self.parse(get(name)) for name in self.fields])
+        common = (
+            self._id(get("message_id")),
+            self._id(get("user_id")),
+            self._id(get("anonymous_id")),
+            times[0], times[1], times[2], times[3],
+            self._object(get("context")),
+            self._object(get("integrations")),
+            data,
+            tuple(issues),
+        )
+        if call == "track":
+            return self.track(*common, data["event"], self._object(get("properties")), semantic)
+        if call == "identify":
+            return self.identify(*common, self.mapping(get("traits")))
+        if call == "page":
+            return self.page(*common, self.text(get("name")), self.text(get("category")),
+                             self.mapping(get("properties")))
+        if call == "screen":
+            return self.screen(*common, self.text(get("name")), self.text(get("category")),
+                               self.mapping(get("properties")))
+        if call == "group":
+            return self.group(*common, self.text_id(data["group_id"]) or "",
+                              self.mapping(get("traits")))
+        return self.alias(*common, self.text_id(data["previous_id"]) or "")

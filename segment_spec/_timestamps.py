@@ -159,6 +159,11 @@ def _parse_cached(text: str) -> datetime | None:
     return parsed
 
 
+def recent_timestamps() -> dict[str, datetime | None]:
+    """The memo of texts read lately (for the compiled core, which reads it directly)."""
+    return _RECENT
+
+
 def parse_timestamp(value: object) -> datetime | None:
     """Read a timestamp into an aware datetime, or return None when it is not a date.
 

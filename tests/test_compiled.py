@@ -20,11 +20,12 @@ import sysconfig
 from typing import Any
 
 import pytest
+from generated import rough_messages
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import segment_spec
-from segment_spec import _compiled, _message, _normalize
+from segment_spec import CALL_TYPES, _compiled, _message, _normalize, _timestamps
 
 try:
     speedups: Any = importlib.import_module("segment_spec._speedups")
@@ -329,3 +330,86 @@ def test_maker_holds_its_values_alive() -> None:
     assert made.message_id == [0]
     assert made.traits == [len(names) - 1]
     assert made.type == "identify"
+
+
+# --- reading the timestamps and building the typed message --------------------------------------
+
+
+def _outcome(function: Any, *args: Any) -> tuple[str, Any]:
+    try:
+        return "value", function(*args)
+    except Exception as error:  # both must fail alike on what a message without a field gives
+        return "raises", type(error)
+
+
+def _fields(message: Any) -> list[tuple[str, type[Any], Any]]:
+    return [
+        (f.name, type(getattr(message, f.name)), getattr(message, f.name))
+        for f in dataclasses.fields(message)
+    ]
+
+
+@needs_core
+@settings(max_examples=1500)
+@given(rough_messages, st.sampled_from(CALL_TYPES), st.booleans())
+def test_builder_is_the_reference(message: dict[str, Any], call: str, with_times: bool) -> None:
+    semantic = segment_spec.events()[0] if call == "track" else None
+    times = _message._read_timestamps(message) if with_times else None
+    builder = _compiled_builder()
+    issues = [
+        segment_spec.Issue(("x",), "type", "x must be a number", segment_spec.Severity.WARNING)
+    ]
+    expected = _outcome(_message._build_message, call, message, issues, semantic, times)
+    got = _outcome(builder, call, message, issues, semantic, times)
+    assert got[0] == expected[0]
+    if expected[0] == "raises":
+        assert got[1] is expected[1]
+        return
+    assert type(got[1]) is type(expected[1])
+    assert _fields(got[1]) == _fields(expected[1])
+    assert got[1].data is message
+
+
+@needs_core
+@settings(max_examples=1500)
+@given(rough_messages)
+def test_reading_timestamps_is_the_reference(message: dict[str, Any]) -> None:
+    expected = _message._read_timestamps(message)
+    recent = _timestamps.recent_timestamps()
+    fields = _timestamps.TIMESTAMP_FIELDS
+    assert speedups.read_timestamps(message, fields, recent, _timestamps.parse_timestamp) == (
+        expected
+    )
+    # And again, now that the memo holds the texts.
+    assert speedups.read_timestamps(message, fields, recent, _timestamps.parse_timestamp) == (
+        expected
+    )
+
+
+@needs_core
+@pytest.mark.parametrize(
+    "text", ["", " ", "\t\n", "\u3000", "\u00a0", "\x1c", " a ", "x", "\u200b"]
+)
+def test_a_blank_id_is_what_strip_calls_blank(text: str) -> None:
+    # The compiled builder takes a string id as it is unless str.strip() leaves nothing.
+    message = {"type": "identify", "user_id": text}
+    made = _compiled_builder()("identify", message, [], None, (None, None, None, None))
+    assert made.user_id == _message._build_message("identify", message, []).user_id
+
+
+def _compiled_builder() -> Any:
+    return speedups.Builder(
+        {
+            "track": _message._MAKE_TRACK,
+            "identify": _message._MAKE_IDENTIFY,
+            "page": _message._MAKE_PAGE,
+            "screen": _message._MAKE_SCREEN,
+            "group": _message._MAKE_GROUP,
+            "alias": _message._MAKE_ALIAS,
+        },
+        _message._text_id,
+        _message._mapping,
+        _message._text,
+        _timestamps.parse_timestamp,
+        _timestamps.TIMESTAMP_FIELDS,
+    )

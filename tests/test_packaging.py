@@ -62,7 +62,14 @@ _NOT_SOURCE = shutil.ignore_patterns(
 def _env() -> dict[str, str]:
     """The environment without anything that would point Python at this checkout."""
     env = dict(os.environ)
-    for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV"):
+    # SEGMENT_SPEC_NO_EXTENSIONS too: the wheel is built, and run, the way a user gets it.
+    for name in (
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONSTARTUP",
+        "VIRTUAL_ENV",
+        "SEGMENT_SPEC_NO_EXTENSIONS",
+    ):
         env.pop(name, None)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return env
