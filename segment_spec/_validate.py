@@ -214,7 +214,7 @@ class Engine:
 class _Places:
     """The :class:`_Place` of each evaluation path of one validator, worked out once each."""
 
-    __slots__ = ("_engine", "_memo", "_root")
+    __slots__ = ("_engine", "_memo", "_root", "_said")
 
     _LIMIT = 4096
 
@@ -222,6 +222,19 @@ class _Places:
         self._engine = engine
         self._root = root
         self._memo: dict[tuple[str | int, ...], _Place] = {}
+        # The issues each error was said as, by what decides them (_Renderer.render).
+        self._said: dict[tuple[Any, ...], tuple[Issue, ...]] = {}
+
+    def said(self, key: tuple[Any, ...]) -> tuple[Issue, ...] | None:
+        """The issues an error with this key was said as, if it was met lately."""
+        return self._said.get(key)
+
+    def remember(self, key: tuple[Any, ...], issues: tuple[Issue, ...]) -> tuple[Issue, ...]:
+        """Keep what an error was said as (a bounded memo: it starts over when full)."""
+        if len(self._said) >= self._LIMIT:
+            self._said.clear()
+        self._said[key] = issues
+        return issues
 
     def of(self, steps: tuple[str | int, ...]) -> _Place:
         place = self._memo.get(steps)
@@ -393,18 +406,59 @@ class _Renderer:
                 break
             positions = self._positions.get(id(node))
             if positions is None:
-                positions = self._positions[id(node)] = {k: i for i, k in enumerate(node)}
+                positions = self._positions[id(node)] = dict(
+                    zip(node, range(len(node)), strict=True)
+                )
             found.append(positions.get(step, len(positions)))
             node = node.get(step)
         return tuple(found)
 
     def render(self, error: Any, out: Findings, *, errors_only: bool = False) -> None:
-        place = self._places.of(tuple(error.evaluation_path))
+        evaluation = tuple(error.evaluation_path)
+        place = self._places.of(evaluation)
         warning = place.warning or self._severity is Severity.WARNING
         if errors_only and warning:
             return
         severity = Severity.WARNING if warning else Severity.ERROR
         steps = tuple(error.instance_path)
+        if place.keyword == "anyOf":
+            self._any_of(error, place, (*self._prefix, *steps), severity, out, errors_only)
+            return
+        value = self._at(steps)
+        detail = error.kind.as_dict()["property"] if place.keyword == "required" else None
+        # What is said of an error depends on its place in the schemas and in the message,
+        # and on the value only through its type and blankness: the same error in the next
+        # message is said the same way, and is said from memory.
+        kind = type(value)
+        key = (
+            evaluation,
+            steps,
+            self._prefix,
+            severity,
+            kind,
+            _is_absent(value),
+            kind is float and value.is_integer(),
+            detail,
+        )
+        said = self._places.said(key)
+        if said is None:
+            sink: list[Issue] = []
+            self._describe(error, place, steps, value, detail, severity, sink)
+            said = self._places.remember(key, tuple(sink))
+        for issue in said:
+            self._keep(out, issue)
+
+    def _describe(
+        self,
+        error: Any,
+        place: _Place,
+        steps: Path,
+        value: Any,
+        detail: Any,
+        severity: Severity,
+        sink: list[Issue],
+    ) -> None:
+        """The issues one error (not an ``anyOf``) makes, into ``sink``."""
         where: Path = (*self._prefix, *steps)
         keyword = place.keyword
         owner = place.owner
@@ -414,28 +468,23 @@ class _Renderer:
             at = where[: len(where) - depth] if depth else where
             at = (*at, *named.get("path", ()))
             text = str(named["message"]).replace("{path}", _where(at))
-            self._add(out, at, str(named["keyword"]), text, severity)
-            return
-        if keyword == "anyOf":
-            self._any_of(error, place, where, severity, out, errors_only)
+            sink.append(Issue(at, str(named["keyword"]), text, severity))
             return
         if keyword == "required":
-            name = error.kind.as_dict()["property"]
-            hint = self._places.expectation(owner.get("properties", {}).get(name), place.base)
-            self._required((*where, name), hint, severity, out)
+            hint = self._places.expectation(owner.get("properties", {}).get(detail), place.base)
+            sink.append(_required((*where, detail), hint, severity))
             return
-        value = self._at(steps)
         if keyword != "type" and "type" in owner and not _fits(value, owner["type"]):
             return  # the type error at the same place says all there is to say
         if keyword in _ABSENCE_KEYWORDS and place.member is not None and _is_absent(value):
             schema, base, name = place.member
             if name in schema.get("required", ()) and steps and steps[-1] == name:
                 properties = schema.get("properties", {})
-                self._required(
-                    where, self._places.expectation(properties.get(name), base), severity, out
-                )
+                hint = self._places.expectation(properties.get(name), base)
+                sink.append(_required(where, hint, severity))
                 return
-        self._add(out, where, *self._wording(keyword, owner, where, value, error), severity)
+        said, text = self._wording(keyword, owner, where, value, error)
+        sink.append(Issue(where, said, text, severity))
 
     def _wording(
         self, keyword: str, owner: Mapping[str, Any], where: Path, value: Any, error: Any
@@ -474,18 +523,17 @@ class _Renderer:
             return "false", f"{at} is not allowed"
         return keyword or "schema", f"{at} does not match its schema ({keyword})"
 
-    def _required(self, where: Path, hint: str, severity: Severity, out: Findings) -> None:
-        text = f"{_where(where)} is required"
-        self._add(out, where, "required", f"{text}: {hint}" if hint else text, severity)
+    def _keep(self, out: Findings, issue: Issue) -> None:
+        key = (issue.path, issue.keyword)
+        if key in self._said:  # two parts of the schemas saying the same of one place
+            return
+        self._said.add(key)
+        out.append(issue)
 
     def _add(
         self, out: Findings, where: Path, keyword: str, message: str, severity: Severity
     ) -> None:
-        key = (where, keyword)
-        if key in self._said:  # two parts of the schemas saying the same of one place
-            return
-        self._said.add(key)
-        out.append(Issue(where, keyword, message, severity))
+        self._keep(out, Issue(where, keyword, message, severity))
 
     def _any_of(
         self,
@@ -527,6 +575,11 @@ class _Renderer:
                 self._add(out, where, "type", text, severity)
                 return
         self._add(out, where, "anyOf", f"{_where(where)} does not match any allowed form", severity)
+
+
+def _required(where: Path, hint: str, severity: Severity) -> Issue:
+    text = f"{_where(where)} is required"
+    return Issue(where, "required", f"{text}: {hint}" if hint else text, severity)
 
 
 @cache

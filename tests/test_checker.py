@@ -9,6 +9,9 @@ from typing import Any
 import orjson
 import pytest
 from conftest import FIXTURES
+from generated import rough_messages
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import segment_spec
 from segment_spec import Checker, InvalidMessage, Rejection, Track
@@ -104,3 +107,22 @@ def test_one_checker_is_safe_across_threads() -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+_FORWARD = Checker()
+_BACKWARD = Checker()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(rough_messages, min_size=2, max_size=6))
+def test_what_a_checker_remembers_never_changes_a_result(messages: list[dict[str, Any]]) -> None:
+    # A checker says an error it met before from memory (by its place and its value's type):
+    # each message gets the same result whatever came before it, here in two orders.
+    forward = [_FORWARD.check(message) for message in messages]
+    backward = [_BACKWARD.check(message) for message in reversed(messages)][::-1]
+    for seen, other in zip(forward, backward, strict=True):
+        assert type(seen) is type(other)
+        assert seen.issues == other.issues
+        if isinstance(seen, Rejection):
+            assert isinstance(other, Rejection)
+            assert (seen.status, seen.body) == (other.status, other.body)
