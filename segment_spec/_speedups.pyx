@@ -118,18 +118,21 @@ cdef object _object(dict obj, dict keys, object learn, int depth, bint retried):
     cdef Py_ssize_t position = 0
     cdef PyObject *key
     cdef PyObject *item
-    cdef PyObject *name
+    cdef PyObject *found
+    cdef object name
     cdef dict new
     cdef object value
     if depth > MAX_DEPTH:
         return None
     new = _PyDict_NewPresized(PyDict_Size(obj))
     while PyDict_Next(obj, &position, &key, &item):
-        name = PyDict_GetItem(keys, <object>key)
-        if name is NULL:
+        found = PyDict_GetItem(keys, <object>key)
+        if found is NULL:
             if retried or not learn(obj):  # retried: the memo was cleared under us
                 return None
             return _object(obj, keys, learn, depth, True)
+        # Held, not borrowed: the walk below may learn keys, and a full memo is cleared.
+        name = <object>found
         value = <object>item
         if not _leaf(value):
             if PyDict_CheckExact(value):
@@ -140,7 +143,7 @@ cdef object _object(dict obj, dict keys, object learn, int depth, bint retried):
                 return None
             if value is None:
                 return None
-        PyDict_SetItem(new, <object>name, value)
+        PyDict_SetItem(new, name, value)
     if PyDict_Size(new) != PyDict_Size(obj):  # two keys became one
         return None
     return new
@@ -177,24 +180,26 @@ cdef object _message(dict obj, bint root, dict keys, object learn, int depth, bi
     cdef Py_ssize_t position = 0
     cdef PyObject *key
     cdef PyObject *item
-    cdef PyObject *name
+    cdef PyObject *found
+    cdef object name
     cdef dict new
     cdef object value
     if depth > MAX_DEPTH:
         return None
     new = _PyDict_NewPresized(PyDict_Size(obj))
     while PyDict_Next(obj, &position, &key, &item):
-        name = PyDict_GetItem(keys, <object>key)
-        if name is NULL:
+        found = PyDict_GetItem(keys, <object>key)
+        if found is NULL:
             if retried or not learn(obj):
                 return None
             return _message(obj, root, keys, learn, depth, True)
+        name = <object>found  # held: the walk below may clear the memo
         value = <object>item
         if not _leaf(value):
-            value = _member(<object>name, value, root, keys, learn, depth + 1)
+            value = _member(name, value, root, keys, learn, depth + 1)
             if value is None:
                 return None
-        PyDict_SetItem(new, <object>name, value)
+        PyDict_SetItem(new, name, value)
     if PyDict_Size(new) != PyDict_Size(obj):
         return None
     return new
@@ -275,12 +280,15 @@ cdef bint _keys(dict obj, _Known memo) except -1:
     cdef Py_ssize_t position = 0
     cdef PyObject *key
     cdef PyObject *item
-    cdef PyObject *name
+    cdef PyObject *found
+    cdef object name
     while PyDict_Next(obj, &position, &key, &item):
         if PySet_Contains(memo.known, <object>key) != 1:
-            name = PyDict_GetItem(memo.keys, <object>key)
-            if name is not NULL and <object>name != <object>key:
-                return False
+            found = PyDict_GetItem(memo.keys, <object>key)
+            if found is not NULL:
+                name = <object>found
+                if name != <object>key:
+                    return False
             return bool(memo.snake_keys(obj))
     return True
 
@@ -399,15 +407,17 @@ def read_timestamps(dict data, tuple fields, dict recent, object parse):
     """``_message.read_timestamps(data)``: ``recent`` is the timestamps' memo
     (``_timestamps._RECENT``), read first; ``parse`` is ``parse_timestamp``."""
     cdef list read = []
-    cdef PyObject *raw
+    cdef PyObject *borrowed
     cdef PyObject *found
+    cdef object raw
     for name in fields:
-        raw = PyDict_GetItem(data, name)
-        if raw is NULL or <object>raw is None:
+        borrowed = PyDict_GetItem(data, name)
+        if borrowed is NULL or <object>borrowed is None:
             read.append(None)
             continue
-        found = PyDict_GetItem(recent, <object>raw) if PyUnicode_CheckExact(<object>raw) else NULL
-        value = <object>found if found is not NULL else parse(<object>raw)
+        raw = <object>borrowed  # held while parse runs
+        found = PyDict_GetItem(recent, raw) if PyUnicode_CheckExact(raw) else NULL
+        value = <object>found if found is not NULL else parse(raw)
         if value is None:
             return None
         read.append(value)

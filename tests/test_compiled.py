@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -413,3 +414,24 @@ def _compiled_builder() -> Any:
         _timestamps.parse_timestamp,
         _timestamps.TIMESTAMP_FIELDS,
     )
+
+
+def test_a_hostile_batch_after_the_warm_up_runs_to_its_end() -> None:
+    # A found crash, kept as a test: after the hostile benchmark's warm-up has filled the key
+    # memos, a batch whose envelope context holds thousands of fresh keys makes them clear
+    # while the compiled walk is inside a member whose converted name it held borrowed; the
+    # freed name, reused later, crashed the interpreter. The benchmark's own worker runs the
+    # case, in its own process (a crash must not take the test run with it).
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, str(root / "benchmarks" / "bench_hostile.py")]
+    command += ["--worker", "batch-envelope-context-own", "--repeat", "1"]
+    done = subprocess.run(
+        command,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"case": "batch-envelope-context-own"' in done.stdout
