@@ -1,5 +1,5 @@
-"""Build the optional compiled core, ``segment_spec._speedups`` (everything else is in
-pyproject.toml).
+"""Build the optional compiled core, ``segment_spec._speedups`` and
+``segment_spec._normalize_compiled`` (everything else is in pyproject.toml).
 
 The core is compiled with Cython (a build requirement) wherever a C compiler works. Where it
 cannot be built (no compiler, no Python headers), the build says why and goes on without it:
@@ -10,7 +10,9 @@ build time skips the core altogether.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 from setuptools import Extension, setup
@@ -52,11 +54,27 @@ def _extensions() -> list[Extension]:
         return []
     return list(
         cythonize(
-            [Extension("segment_spec._speedups", ["segment_spec/_speedups.pyx"])],
-            compiler_directives={"language_level": "3"},
+            [
+                Extension("segment_spec._speedups", ["segment_spec/_speedups.pyx"]),
+                Extension("segment_spec._normalize_compiled", [_normalize_copy()]),
+            ],
+            # Annotations are for mypy: Cython must not turn them into checks of its own.
+            compiler_directives={"language_level": "3", "annotation_typing": False},
             quiet=True,
         )
     )
+
+
+def _normalize_copy() -> str:
+    """``segment_spec/_normalize.py`` copied under the name it is compiled as, in the build
+    folder (a package folder there, so that Cython names the module
+    ``segment_spec._normalize_compiled``)."""
+    folder = Path("build") / "cython" / "segment_spec"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "__init__.py").write_text("")
+    copy = folder / "_normalize_compiled.py"
+    shutil.copyfile(Path("segment_spec") / "_normalize.py", copy)
+    return copy.as_posix()
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})

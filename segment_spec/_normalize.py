@@ -19,6 +19,7 @@ each message of a ``{"batch": [...]}`` envelope) are kept exactly as sent (``"Go
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ def normalize(value: Any) -> Normalized:
     # walk a shared object at each place, which can take time exponential in the depth).
     if type(value) in _LEAVES or not _is_container(value):
         return Normalized(value, ())
-    return _walk(value)
+    return Normalized(*_walk(value))
 
 
 def normalize_parts(
@@ -164,8 +165,7 @@ def normalize_parts(
         fast = _fast(value, True)
         if fast is not None:
             return fast, ()
-    result = _walk(value, _ROOT, size) if _is_container(value) else Normalized(value, ())
-    return result.value, result.issues
+    return _walk(value, _ROOT, size) if _is_container(value) else (value, ())
 
 
 # --- already in snake_case -----------------------------------------------------------------------
@@ -382,11 +382,15 @@ def normalize_message(value: Any, *, owned: bool = False, size: int | None = Non
         fast = _fast(value, False)
         if fast is not None:
             return Normalized(fast, ())
-    return _walk(value, _MESSAGE, size) if _is_container(value) else Normalized(value, ())
+    return (
+        Normalized(*_walk(value, _MESSAGE, size)) if _is_container(value) else Normalized(value, ())
+    )
 
 
-def _walk(value: Any, role: int = _ROOT, size: int | None = None) -> Normalized:
-    """The careful walk: any depth, any Mapping, collisions, empty keys, shared objects."""
+def _walk(value: Any, role: int = _ROOT, size: int | None = None) -> tuple[Any, tuple[Issue, ...]]:
+    """The careful walk: any depth, any Mapping, collisions, empty keys, shared objects. Gives
+    the value and its issues (a plain tuple: the compiled copy of this module has a
+    ``Normalized`` class of its own)."""
     keys = _KEYS
     leaves = _LEAVES
     issues = Findings(severity=Severity.WARNING, bounds=issue_bounds(size))
@@ -438,13 +442,10 @@ def _walk(value: Any, role: int = _ROOT, size: int | None = None) -> Normalized:
             if type(item) not in leaves and _is_container(item):
                 child_role = _PLAIN if roles is None else roles.get(key, _PLAIN)
                 stack.append((item, new, key, child_role, link))
-    return Normalized(
-        top[0],
-        tuple(
-            issues.listed(
-                "key that kept its original spelling", "keys that kept their original spelling"
-            )
-        ),
+    return top[0], tuple(
+        issues.listed(
+            "key that kept its original spelling", "keys that kept their original spelling"
+        )
     )
 
 
@@ -486,15 +487,18 @@ def _renamed(
     """Name the keys of one object where two keys collide, one would become empty, or one
     cannot be a dict key (``keep``: destination names, kept as they are; ``plain``: the items
     of a dict, whose keys are hashable)."""
-    keys = _KEYS
-    converted: list[Any] = []
-    for key, _ in pairs:
-        if not plain and not _hashable(key):
-            converted.append(_UNHASHABLE)
-        elif keep or type(key) is not str:
-            converted.append(key)
-        else:
-            converted.append(keys[key])
+    converted: list[Any]
+    if plain and not keep:  # the usual case, a dict: one comprehension (globals, see above)
+        converted = [_KEYS[key] if type(key) is str else key for key, _ in pairs]
+    else:
+        converted = []
+        for key, _ in pairs:
+            if not plain and not _hashable(key):
+                converted.append(_UNHASHABLE)
+            elif keep or type(key) is not str:
+                converted.append(key)
+            else:
+                converted.append(_KEYS[key])
     owner: dict[Hashable, int] = {}  # converted key -> index of the item that gets it
     for index, (key, _) in enumerate(pairs):
         name = converted[index]
@@ -504,6 +508,8 @@ def _renamed(
             owner[name] = index
     new: dict[Hashable, Any] = {}
     numbers: dict[str, int] = {}  # the next free number of each name given twice
+    full = issues.full  # it changes only when an issue is appended below
+    skipped = 0  # issues counted, not written, once the list is full
     for index, (key, value) in enumerate(pairs):
         name = converted[index]
         keyword = ""
@@ -521,8 +527,8 @@ def _renamed(
         new[name] = value
         if not keyword:
             continue
-        if issues.full:  # counted, never written: the paths of deep keys are long
-            issues.skip()
+        if full:  # counted, never written: the paths of deep keys are long
+            skipped += 1
             continue
         if keyword == "key-type":
             text = (
@@ -543,6 +549,9 @@ def _renamed(
             text = f"key {_shown(key)} equals another key; it is kept as {name!r}"
             keyword = "key-collision"
         issues.append(Issue((*_path(link), _step(name)), keyword, text, Severity.WARNING))
+        full = issues.full
+    if skipped:
+        issues.omitted += skipped  # warnings: omitted_errors stays as it is
     return new
 
 
@@ -593,3 +602,15 @@ def _path(link: _Link | None) -> tuple[str | int, ...]:
     steps.pop()  # the slot of the value passed in, not a step inside it
     steps.reverse()
     return tuple(steps)
+
+
+# --- the careful walk, compiled ------------------------------------------------------------------
+# Where the compiled core is built, the package's build also compiles this very file with Cython
+# as ``segment_spec._normalize_compiled`` (setup.py): the careful walk, which meets what the fast
+# paths leave (collisions, empty keys, Mappings, shared objects, any depth), then runs the same
+# code at two to three times the speed. Only the walk is taken from it; the guard keeps the
+# compiled copy from taking its own.
+_walk_python: Final = _walk
+if speedups is not None and __name__ == "segment_spec._normalize":
+    with contextlib.suppress(ImportError):  # built without it: the walk above runs
+        from ._normalize_compiled import _walk  # type: ignore[import-not-found,no-redef]

@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 from generated import rough_messages
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_values import PYTHON_VALUES, tangled
 
 import segment_spec
 from segment_spec import CALL_TYPES, _compiled, _message, _normalize, _timestamps
@@ -211,7 +212,7 @@ def _decided(fast: Any, value: Any, root: bool) -> Any:
     if fast is not None:
         return fast
     role = _normalize._ROOT if root else _normalize._MESSAGE
-    return _normalize._walk(value, role).value
+    return _normalize._walk(value, role)[0]
 
 
 def _both(message: dict[str, Any], root: bool) -> None:
@@ -266,7 +267,7 @@ def test_deep_values_get_the_careful_walks_result(depth: int) -> None:
     for index in range(depth):
         value = {"someKey": value} if index % 2 else {"items": [value]}
     message = {"type": "track", "properties": value}
-    expected = _normalize._walk(message, _normalize._ROOT).value
+    expected = _normalize._walk(message, _normalize._ROOT)[0]
     got = _decided(compiled_fast(message, True), message, True)
     assert _same(got, expected)
 
@@ -435,3 +436,75 @@ def test_a_hostile_batch_after_the_warm_up_runs_to_its_end() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"case": "batch-envelope-context-own"' in done.stdout
+
+
+# --- the careful walk, compiled from the same source --------------------------------------------
+
+try:
+    walk_compiled: Any = importlib.import_module("segment_spec._normalize_compiled")._walk
+except ImportError:  # pragma: no cover - only where no compiler built it
+    walk_compiled = None
+
+needs_walk = pytest.mark.skipif(
+    walk_compiled is None, reason="the compiled careful walk is not built here (no C compiler)"
+)
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    """Two walk results alike: the same kinds of containers with the same keys in the same
+    order, the very same leaves, and the same sharing (cycles included)."""
+    pending = [(a, b)]
+    seen: dict[int, int] = {}
+    while pending:
+        x, y = pending.pop()
+        if type(x) is not type(y):
+            return False
+        if type(x) is dict or type(x) is list:
+            if id(x) in seen:
+                if seen[id(x)] != id(y):
+                    return False
+                continue
+            seen[id(x)] = id(y)
+            if type(x) is dict:
+                kx, ky = list(x), list(y)
+                if len(kx) != len(ky):
+                    return False
+                for p, q in zip(kx, ky, strict=True):
+                    if not (p is q or (type(p) is str and type(q) is str and p == q)):
+                        return False
+                pending.extend(zip(x.values(), y.values(), strict=True))
+            else:
+                if len(x) != len(y):
+                    return False
+                pending.extend(zip(x, y, strict=True))
+        elif x is not y:
+            return False
+    return True
+
+
+def test_the_package_walks_with_the_compiled_walk_where_it_is_built() -> None:
+    uses_compiled = _normalize._walk is not _normalize._walk_python
+    assert uses_compiled is (segment_spec.COMPILED and walk_compiled is not None)
+
+
+@needs_walk
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(PYTHON_VALUES, tangled()), st.sampled_from([1, 3, 4, 0]))
+def test_the_compiled_walk_is_the_reference(value: Any, role: int) -> None:
+    assume(_normalize._is_container(value))  # what its callers give it
+    expected = _normalize._walk_python(value, role)
+    got = walk_compiled(value, role)
+    assert got[1] == expected[1]  # the issues
+    assert _same_shape(got[0], expected[0])
+
+
+@needs_walk
+@pytest.mark.parametrize("depth", [10, 5000])
+def test_the_compiled_walk_has_no_depth_limit(depth: int) -> None:
+    value: Any = {"leafKey": {"aB": 1, "a_b": 2}}
+    for index in range(depth):
+        value = {"someKey": value} if index % 2 else [value]
+    expected = _normalize._walk_python(value)
+    got = walk_compiled(value)
+    assert got[1] == expected[1]
+    assert _same_shape(got[0], expected[0])
