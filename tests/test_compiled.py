@@ -114,7 +114,7 @@ keys = st.one_of(st.text(max_size=24), st.lists(_KEY_PARTS, max_size=8).map("".j
 
 
 @needs_core
-@settings(max_examples=3000)
+@settings(max_examples=1000)
 @given(keys)
 def test_snake_case_is_the_reference(key: str) -> None:
     expected = _normalize.snake_case(key)
@@ -230,7 +230,7 @@ def _both(message: dict[str, Any], root: bool) -> None:
 
 
 @needs_core
-@settings(max_examples=1500)
+@settings(max_examples=600)
 @given(messages, st.booleans())
 def test_fast_path_is_the_reference(message: dict[str, Any], root: bool) -> None:
     _both(message, root)
@@ -352,7 +352,7 @@ def _fields(message: Any) -> list[tuple[str, type[Any], Any]]:
 
 
 @needs_core
-@settings(max_examples=1500)
+@settings(max_examples=600)
 @given(rough_messages, st.sampled_from(CALL_TYPES), st.booleans())
 def test_builder_is_the_reference(message: dict[str, Any], call: str, with_times: bool) -> None:
     semantic = segment_spec.events()[0] if call == "track" else None
@@ -373,7 +373,7 @@ def test_builder_is_the_reference(message: dict[str, Any], call: str, with_times
 
 
 @needs_core
-@settings(max_examples=1500)
+@settings(max_examples=600)
 @given(rough_messages)
 def test_reading_timestamps_is_the_reference(message: dict[str, Any]) -> None:
     expected = _message._read_timestamps(message)
@@ -488,7 +488,7 @@ def test_the_package_walks_with_the_compiled_walk_where_it_is_built() -> None:
 
 
 @needs_walk
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.one_of(PYTHON_VALUES, tangled()), st.sampled_from([1, 3, 4, 0]))
 def test_the_compiled_walk_is_the_reference(value: Any, role: int) -> None:
     assume(_normalize._is_container(value))  # what its callers give it
