@@ -178,17 +178,13 @@ def _read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
 
 
 def _compiled_timestamps(core: ModuleType) -> Callable[[Mapping[str, Any]], Timestamps | None]:
-    """:func:`read_timestamps` by the compiled core, reading the timestamps' memo first."""
-    read = core.read_timestamps
-    recent = recent_timestamps()  # cleared in place when full, never replaced
-
-    def read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
-        if type(data) is not dict:
-            return _read_timestamps(data)
-        found: Timestamps | None = read(data, TIMESTAMP_FIELDS, recent, parse_timestamp)
-        return found
-
-    return read_timestamps
+    """:func:`read_timestamps` by the compiled core, reading the timestamps' memo first (it is
+    cleared in place when full, never replaced); a value that is not a dict goes the Python
+    way."""
+    reader: Callable[[Mapping[str, Any]], Timestamps | None] = core.TimestampReader(
+        TIMESTAMP_FIELDS, recent_timestamps(), parse_timestamp, _read_timestamps
+    )
+    return reader
 
 
 read_timestamps: Final = _read_timestamps if speedups is None else _compiled_timestamps(speedups)
@@ -312,21 +308,11 @@ def _compiled_build(core: ModuleType) -> Callable[..., Message]:
         "group": _MAKE_GROUP,
         "alias": _MAKE_ALIAS,
     }
-    build = core.Builder(makers, _text_id, _mapping, _text, parse_timestamp, TIMESTAMP_FIELDS)
-
-    def build_message(
-        call: str,
-        data: Mapping[str, Any],
-        issues: list[Issue],
-        semantic: Event | None = None,
-        times: Timestamps | None = None,
-    ) -> Message:
-        if type(data) is not dict:  # a batch item's merged view, say: the Python way
-            return _build_message(call, data, issues, semantic, times)
-        made: Message = build(call, data, issues, semantic, times)
-        return made
-
-    return build_message
+    # Called as it is: no Python function around it on the way of every message.
+    build: Callable[..., Message] = core.Builder(
+        makers, _text_id, _mapping, _text, parse_timestamp, TIMESTAMP_FIELDS
+    )
+    return build
 
 
 build_message: Final = _build_message if speedups is None else _compiled_build(speedups)

@@ -23,12 +23,15 @@ class Maker:
     ) -> None: ...
     def __call__(self, *values: Any) -> Any: ...
 
-def read_timestamps(
-    data: dict[str, Any],
-    fields: tuple[str, ...],
-    recent: dict[str, Any],
-    parse: Callable[[object], Any],
-) -> tuple[Any, Any, Any, Any] | None: ...
+class TimestampReader:
+    def __init__(
+        self,
+        fields: tuple[str, ...],
+        recent: dict[str, Any],
+        parse: Callable[[object], Any],
+        fallback: Callable[[Any], Any],
+    ) -> None: ...
+    def __call__(self, data: Any) -> tuple[Any, Any, Any, Any] | None: ...
 
 class Builder:
     def __init__(
@@ -43,7 +46,7 @@ class Builder:
     def __call__(
         self,
         call: str,
-        data: dict[str, Any],
+        data: Any,
         issues: list[Any],
         semantic: Any = None,
         times: tuple[Any, Any, Any, Any] | None = None,

@@ -403,25 +403,40 @@ cdef inline bint _blank(str text):
     return True
 
 
-def read_timestamps(dict data, tuple fields, dict recent, object parse):
-    """``_message.read_timestamps(data)``: ``recent`` is the timestamps' memo
-    (``_timestamps._RECENT``), read first; ``parse`` is ``parse_timestamp``."""
-    cdef list read = []
-    cdef PyObject *borrowed
-    cdef PyObject *found
-    cdef object raw
-    for name in fields:
-        borrowed = PyDict_GetItem(data, name)
-        if borrowed is NULL or <object>borrowed is None:
-            read.append(None)
-            continue
-        raw = <object>borrowed  # held while parse runs
-        found = PyDict_GetItem(recent, raw) if PyUnicode_CheckExact(raw) else NULL
-        value = <object>found if found is not NULL else parse(raw)
-        if value is None:
-            return None
-        read.append(value)
-    return tuple(read)
+cdef class TimestampReader:
+    """``_message.read_timestamps``: ``recent`` is the timestamps' memo
+    (``_timestamps._RECENT``), read first; ``parse`` is ``parse_timestamp``; a ``data`` that is
+    not a dict goes to ``fallback``, the Python function."""
+
+    cdef tuple fields
+    cdef dict recent
+    cdef object parse, fallback
+
+    def __cinit__(self, tuple fields, dict recent, object parse, object fallback):
+        self.fields = fields
+        self.recent = recent
+        self.parse = parse
+        self.fallback = fallback
+
+    def __call__(self, object data):
+        cdef list read = []
+        cdef PyObject *borrowed
+        cdef PyObject *found
+        cdef object raw
+        if not PyDict_CheckExact(data):
+            return self.fallback(data)
+        for name in self.fields:
+            borrowed = PyDict_GetItem(data, name)
+            if borrowed is NULL or <object>borrowed is None:
+                read.append(None)
+                continue
+            raw = <object>borrowed  # held while parse runs
+            found = PyDict_GetItem(self.recent, raw) if PyUnicode_CheckExact(raw) else NULL
+            value = <object>found if found is not NULL else self.parse(raw)
+            if value is None:
+                return None
+            read.append(value)
+        return tuple(read)
 
 
 cdef class Builder:
@@ -457,9 +472,7 @@ cdef class Builder:
 
     def __call__(self, str call, object data, list issues, object semantic=None,
                  object times=None):
-        if not PyDict_CheckExact(data):
-            raise TypeError("the compiled builder takes a dict")
-        get = (<dict>data).get
+        get = data.get  # a dict's, or any Mapping's
         if times is None:
             times = tuple([self.parse(get(name)) for name in self.fields])
         common = (

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from test_values import PYTHON_VALUES, tangled
 
 import segment_spec
-from segment_spec import CALL_TYPES, _compiled, _message, _normalize, _timestamps
+from segment_spec import CALL_TYPES, _compiled, _message, _normalize
 
 try:
     speedups: Any = importlib.import_module("segment_spec._speedups")
@@ -187,23 +187,8 @@ envelopes = st.fixed_dictionaries(
 
 def _same(a: Any, b: Any) -> bool:
     """Equal, with the same types and the same key order at every depth, and leaves that are
-    the very same objects (without recursion: some values are nested thousands deep)."""
-    pending = [(a, b)]
-    while pending:
-        x, y = pending.pop()
-        if type(x) is not type(y):
-            return False
-        if type(x) is dict:
-            if list(x) != list(y):
-                return False
-            pending.extend((x[k], y[k]) for k in x)
-        elif type(x) is list:
-            if len(x) != len(y):
-                return False
-            pending.extend(zip(x, y, strict=True))
-        elif x is not y:
-            return False
-    return True
+    the very same objects (:func:`_same_shape`, which also follows shared objects)."""
+    return _same_shape(a, b)
 
 
 def _decided(fast: Any, value: Any, root: bool) -> Any:
@@ -377,15 +362,10 @@ def test_builder_is_the_reference(message: dict[str, Any], call: str, with_times
 @given(rough_messages)
 def test_reading_timestamps_is_the_reference(message: dict[str, Any]) -> None:
     expected = _message._read_timestamps(message)
-    recent = _timestamps.recent_timestamps()
-    fields = _timestamps.TIMESTAMP_FIELDS
-    assert speedups.read_timestamps(message, fields, recent, _timestamps.parse_timestamp) == (
-        expected
-    )
+    read = _message._compiled_timestamps(speedups)
+    assert read(message) == expected
     # And again, now that the memo holds the texts.
-    assert speedups.read_timestamps(message, fields, recent, _timestamps.parse_timestamp) == (
-        expected
-    )
+    assert read(message) == expected
 
 
 @needs_core
@@ -400,21 +380,7 @@ def test_a_blank_id_is_what_strip_calls_blank(text: str) -> None:
 
 
 def _compiled_builder() -> Any:
-    return speedups.Builder(
-        {
-            "track": _message._MAKE_TRACK,
-            "identify": _message._MAKE_IDENTIFY,
-            "page": _message._MAKE_PAGE,
-            "screen": _message._MAKE_SCREEN,
-            "group": _message._MAKE_GROUP,
-            "alias": _message._MAKE_ALIAS,
-        },
-        _message._text_id,
-        _message._mapping,
-        _message._text,
-        _timestamps.parse_timestamp,
-        _timestamps.TIMESTAMP_FIELDS,
-    )
+    return _message._compiled_build(speedups)
 
 
 def test_a_hostile_batch_after_the_warm_up_runs_to_its_end() -> None:
