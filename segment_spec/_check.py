@@ -14,12 +14,14 @@ import msgspec
 from ._catalog import Event, resolve_event
 from ._envelope import Envelope, read_envelope
 from ._issue import Issue, Severity
-from ._message import Message, build_message, read_timestamps
-from ._normalize import normalize_message, normalize_parts
+from ._message import BuildMessage, Message, ReadTimestamps, message_tools
+from ._normalize import DEFAULT as DEFAULT_NORMALIZER
+from ._normalize import Normalizer
 from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, parse_sized
 from ._reply import Rejection, reject
 from ._select import CALL_TYPES, Schemas, select_call, supported_calls
 from ._snake_parse import SnakeReader
+from ._timestamps import RecentTimestamps
 from .exceptions import InvalidMessage
 
 __all__ = [
@@ -68,20 +70,36 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class _Tools:
-    """What a checker learns and compiles as it checks: the compiled schemas and the
-    snake_case reader. Only the speed depends on them, never a result."""
+    """What a checker learns and compiles as it checks: the compiled schemas, the snake_case
+    reader, the normalizer's key memos and the timestamps read lately, with the timestamp
+    reader and message builder that read those. Only the speed depends on them, never a
+    result."""
 
     schemas: Schemas
     reader: SnakeReader
+    normalizer: Normalizer
+    timestamps: RecentTimestamps
+    read_timestamps: ReadTimestamps
+    build_message: BuildMessage
 
     @classmethod
-    def new(cls) -> _Tools:
-        return cls(Schemas(), SnakeReader())
+    def new(cls, normalizer: Normalizer | None = None) -> _Tools:
+        normalizer = Normalizer() if normalizer is None else normalizer
+        timestamps = RecentTimestamps()
+        read_timestamps, build_message = message_tools(timestamps)
+        return cls(
+            Schemas(),
+            SnakeReader(normalizer.known_snake_keys),
+            normalizer,
+            timestamps,
+            read_timestamps,
+            build_message,
+        )
 
 
 # The module functions' tools: those of one default checker (cheap to make: everything in them
-# is compiled and learnt on first use).
-_DEFAULT: Final = _Tools.new()
+# is compiled and learnt on first use), whose normalizer :func:`normalize` uses too.
+_DEFAULT: Final = _Tools.new(DEFAULT_NORMALIZER)
 
 
 class Checker:
@@ -163,13 +181,14 @@ def _finish(
     message: dict[str, Any],
     semantic: Event | None,
     envelope: Envelope | None,
+    tools: _Tools,
 ) -> Message | Rejection:
     """Build the typed message, or the rejection when an issue is (or, strict, becomes) an
     error. Most messages have no issue at all and go straight to the build."""
     if issues and (strict or any(issue.is_error for issue in issues)):
         return _refuse(issues, strict)
     data = message if envelope is None else envelope.merge(message)
-    return build_message(call, data, issues, semantic)
+    return tools.build_message(call, data, issues, semantic)
 
 
 def _check_normalized(
@@ -197,10 +216,10 @@ def _check_normalized(
         fast, event = _fast_check(kind, message, tools.schemas)
         if fast is not None:
             if fast(message):
-                times = read_timestamps(message)
+                times = tools.read_timestamps(message)
                 if times is not None:
                     data = message if envelope is None else envelope.merge(message)
-                    return build_message(kind, data, issues, event, times)
+                    return tools.build_message(kind, data, issues, event, times)
             else:
                 refused = event is None  # the check was the call's schema alone
     selection = select_call(message, supported)
@@ -224,7 +243,7 @@ def _check_normalized(
         if any(issue.is_error for issue in issues):
             return _refuse(issues, strict)
     semantic = _semantic_issues(message, issues, size, tools.schemas) if call == "track" else None
-    return _finish(issues, strict, call, message, semantic, envelope)
+    return _finish(issues, strict, call, message, semantic, envelope, tools)
 
 
 def _fast_check(
@@ -341,10 +360,10 @@ def _check_one(
     size = parsed[1]
     # Whatever came in, what parse gives is ours: normalizing may keep it as it is.
     if envelope is None:
-        value, found = normalize_parts(parsed[0], owned=True, size=size)
+        value, found = tools.normalizer.parts(parsed[0], owned=True, size=size)
         issues = list(found)
     else:
-        normalized = normalize_message(parsed[0], owned=True, size=size)
+        normalized = tools.normalizer.message(parsed[0], owned=True, size=size)
         value, issues = normalized.value, list(normalized.issues)
     if read:
         tools.reader.missed(parsed[0] if value is parsed[0] else None)
@@ -429,7 +448,7 @@ def _check_batch(
     data: object, strict: bool, allowed: frozenset[str] | None, tools: _Tools
 ) -> Batch | Rejection:
     """:func:`check_batch` once its arguments are checked."""
-    read = read_envelope(data)
+    read = read_envelope(data, tools.normalizer)
     if isinstance(read, Issue):
         return reject([read])
     envelope, items, envelope_issues = read

@@ -24,7 +24,7 @@ from ._catalog import UnknownSchemaName
 from ._conformance import add_conformance_arguments, run_conformance
 from ._files import UsageError, read_input, records, validate_files
 from ._issue import Issue
-from ._normalize import normalize_parts
+from ._normalize import Normalizer
 from ._parse import decode
 from ._sample import sample
 from ._select import CALL_TYPES
@@ -54,6 +54,7 @@ def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
 
 def _normalize(args: argparse.Namespace, stdin: BinaryIO) -> int:
     failed = False
+    normalizer = Normalizer()  # this run's memos
     for path in args.paths:
         content = read_input(path, stdin)
         source = "<stdin>" if path == "-" else path
@@ -66,7 +67,7 @@ def _normalize(args: argparse.Namespace, stdin: BinaryIO) -> int:
                 failed = True
                 continue
             # Parsed here, the value is a tree of JSON types: the fast way may normalize it.
-            normalized, issues = normalize_parts(value, owned=True)
+            normalized, issues = normalizer.parts(value, owned=True)
             for issue in issues:
                 print(f"{source}:{record.line}: {issue}", file=sys.stderr)
             encoded = msgspec.json.encode(normalized)

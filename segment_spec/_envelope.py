@@ -29,7 +29,7 @@ from typing import Any
 import msgspec
 
 from ._issue import Issue
-from ._normalize import normalize_parts, snake_case
+from ._normalize import Normalizer, snake_case
 from ._parse import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parse
 from ._reply import Rejection, reject
 
@@ -41,9 +41,12 @@ _DECODE = msgspec.json.Decoder().decode
 _MERGED = ("context", "integrations")
 
 
-def read_envelope(data: object) -> tuple[dict[str, Any], Any, list[Issue]] | Issue:
-    """Read a batch body: the envelope normalized (its ``batch`` left as it is), the items, and
-    the normalizer's issues about the envelope; or the issue that refuses the body.
+def read_envelope(
+    data: object, normalizer: Normalizer
+) -> tuple[dict[str, Any], Any, list[Issue]] | Issue:
+    """Read a batch body: the envelope normalized by ``normalizer`` (its ``batch`` left as it
+    is), the items, and the normalizer's issues about the envelope; or the issue that refuses
+    the body.
 
     Items are raw JSON (``msgspec.Raw``) when ``data`` is bytes or text that msgspec reads, else
     values already read by :func:`~._parse.read_value`. ``batch`` may be missing or not an array:
@@ -56,14 +59,14 @@ def read_envelope(data: object) -> tuple[dict[str, Any], Any, list[Issue]] | Iss
             text = f"the batch is {size:,} bytes; Segment's limit is {MAX_BATCH_BYTES:,} bytes"
             return Issue((), "too-large", text)
         try:
-            return _split_raw(_RAW_ENVELOPE.decode(raw))
+            return _split_raw(_RAW_ENVELOPE.decode(raw), normalizer)
         # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError):
             pass  # the plain parse below says what is wrong, or reads what msgspec could not
     parsed = parse(data, limit=MAX_BATCH_BYTES, what="batch", low_memory=True)
     if isinstance(parsed, Issue):
         return parsed
-    return _split(parsed)
+    return _split(parsed, normalizer)
 
 
 def _batch_key(keys: Any) -> str | None:
@@ -73,29 +76,31 @@ def _batch_key(keys: Any) -> str | None:
 
 
 def _split_raw(
-    envelope: dict[str, msgspec.Raw],
+    envelope: dict[str, msgspec.Raw], normalizer: Normalizer
 ) -> tuple[dict[str, Any], Any, list[Issue]]:
     name = _batch_key(envelope)
     rest = {key: _DECODE(raw) for key, raw in envelope.items() if key != name}
     if name is None:
-        return _split(rest)
+        return _split(rest, normalizer)
     try:
         items: Any = _RAW_ITEMS.decode(envelope[name])
     except msgspec.ValidationError:  # not an array: the envelope's schema reports it
         items = _DECODE(envelope[name])
-    shell, issues = normalize_parts(rest, owned=True)
+    shell, issues = normalizer.parts(rest, owned=True)
     return {**shell, "batch": items}, items, list(issues)
 
 
-def _split(parsed: dict[str, Any]) -> tuple[dict[str, Any], Any, list[Issue]]:
+def _split(
+    parsed: dict[str, Any], normalizer: Normalizer
+) -> tuple[dict[str, Any], Any, list[Issue]]:
     """Normalize an envelope read as a value, but not its items."""
     name = _batch_key(parsed)
     if name is None:
         # No batch key, or two that collide: normalize it all, and report it all.
-        whole, found = normalize_parts(parsed, owned=True)
+        whole, found = normalizer.parts(parsed, owned=True)
         issues = [i for i in found if i.path[:1] != ("batch",)]
         return whole, whole.get("batch"), issues
-    shell, found = normalize_parts(
+    shell, found = normalizer.parts(
         {key: value for key, value in parsed.items() if key != name}, owned=True
     )
     return {**shell, "batch": parsed[name]}, parsed[name], list(found)

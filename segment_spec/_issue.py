@@ -44,27 +44,16 @@ def json_path(path: tuple[str | int, ...]) -> str:
     >>> json_path(("integrations", "Google Analytics"))
     "$.integrations['Google Analytics']"
     """
-    return "$" + "".join(
-        _STEPS.get(step) or _render(step) if type(step) is str else f"[{step}]" for step in path
-    )
+    return "$" + "".join(_render(step) for step in path)
 
 
 def _render(step: str | int) -> str:
     if isinstance(step, int):
         return f"[{step}]"
     if _PLAIN_NAME.match(step):
-        rendered = f".{step}"
-    else:
-        escaped = step.replace("\\", "\\\\").replace("'", "\\'")
-        rendered = f"['{escaped}']"
-    if len(step) <= 64:  # a memo of a pure function, bounded
-        if len(_STEPS) >= 4096:
-            _STEPS.clear()
-        _STEPS[step] = rendered
-    return rendered
-
-
-_STEPS: dict[str, str] = {}
+        return f".{step}"
+    escaped = step.replace("\\", "\\\\").replace("'", "\\'")
+    return f"['{escaped}']"
 
 
 def dotted(path: tuple[str | int, ...]) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import partial
 from types import ModuleType
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from ._catalog import Event
 from ._compiled import speedups
 from ._issue import Issue
-from ._timestamps import TIMESTAMP_FIELDS, parse_timestamp, recent_timestamps
+from ._timestamps import TIMESTAMP_FIELDS, RecentTimestamps, parse_timestamp
 
 __all__ = [
     "Alias",
@@ -27,6 +28,7 @@ __all__ = [
     "Screen",
     "Track",
     "build_message",
+    "message_tools",
     "read_timestamps",
 ]
 
@@ -159,10 +161,12 @@ def _text(value: Any) -> str | None:
 Timestamps: TypeAlias = tuple[datetime | None, datetime | None, datetime | None, datetime | None]
 
 
-def _read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
-    """Read the four timestamps of ``data`` (in ``TIMESTAMP_FIELDS`` order); None when one is
-    present and not a date (which the schema's format refuses). For a message the schemas
-    accept."""
+def read_timestamps(
+    data: Mapping[str, Any], parse: Callable[[object], datetime | None] = parse_timestamp
+) -> Timestamps | None:
+    """Read the four timestamps of ``data`` (in ``TIMESTAMP_FIELDS`` order) with ``parse``;
+    None when one is present and not a date (which the schema's format refuses). For a message
+    the schemas accept."""
     get = data.get
     read: list[datetime | None] = []
     for name in TIMESTAMP_FIELDS:
@@ -170,27 +174,35 @@ def _read_timestamps(data: Mapping[str, Any]) -> Timestamps | None:
         if raw is None:
             read.append(None)
             continue
-        parsed = parse_timestamp(raw)
+        parsed = parse(raw)
         if parsed is None:
             return None
         read.append(parsed)
     return (read[0], read[1], read[2], read[3])
 
 
-def _compiled_timestamps(core: ModuleType) -> Callable[[Mapping[str, Any]], Timestamps | None]:
-    """:func:`read_timestamps` by the compiled core, reading the timestamps' memo first (it is
+ReadTimestamps: TypeAlias = Callable[[Mapping[str, Any]], "Timestamps | None"]
+BuildMessage: TypeAlias = Callable[..., "Message"]
+
+
+def message_tools(recent: RecentTimestamps) -> tuple[ReadTimestamps, BuildMessage]:
+    """:func:`read_timestamps` and :func:`build_message` for one checker, both reading the
+    timestamps through its memo ``recent``: by the compiled core where it is built."""
+    if speedups is None:
+        return partial(read_timestamps, parse=recent.parse), partial(
+            build_message, parse=recent.parse
+        )
+    return _compiled_timestamps(speedups, recent), _compiled_build(speedups, recent.parse)
+
+
+def _compiled_timestamps(core: ModuleType, recent: RecentTimestamps) -> ReadTimestamps:
+    """:func:`read_timestamps` by the compiled core, reading the memo's texts first (they are
     cleared in place when full, never replaced); a value that is not a dict goes the Python
     way."""
-    reader: Callable[[Mapping[str, Any]], Timestamps | None] = core.TimestampReader(
-        TIMESTAMP_FIELDS, recent_timestamps(), parse_timestamp, _read_timestamps
+    reader: ReadTimestamps = core.TimestampReader(
+        TIMESTAMP_FIELDS, recent.texts, recent.parse, partial(read_timestamps, parse=recent.parse)
     )
     return reader
-
-
-read_timestamps: Final = _read_timestamps if speedups is None else _compiled_timestamps(speedups)
-"""Read the four timestamps of ``data`` (in ``TIMESTAMP_FIELDS`` order); None when one is
-present and not a date (which the schema's format refuses). For a message the schemas
-accept."""
 
 
 _COMMON_FIELDS = (
@@ -238,15 +250,17 @@ _MAKE_GROUP = _factory(Group, ("group_id", "traits"))
 _MAKE_ALIAS = _factory(Alias, ("previous_id",))
 
 
-def _build_message(
+def build_message(
     call: str,
     data: Mapping[str, Any],
     issues: list[Issue],
     semantic: Event | None = None,
     times: Timestamps | None = None,
+    parse: Callable[[object], datetime | None] = parse_timestamp,
 ) -> Message:
     """Build the typed message for a message that passed validation (``times``: its
-    timestamps, when :func:`read_timestamps` has read them already)."""
+    timestamps, when :func:`read_timestamps` has read them already; else ``parse`` reads
+    them)."""
     get = data.get
     # The usual values (a non-blank string id, a dict) are taken inline; the helpers decide
     # the rest. This runs for every accepted message.
@@ -264,10 +278,10 @@ def _build_message(
         *(
             times
             or (
-                parse_timestamp(get("timestamp")),
-                parse_timestamp(get("sent_at")),
-                parse_timestamp(get("received_at")),
-                parse_timestamp(get("original_timestamp")),
+                parse(get("timestamp")),
+                parse(get("sent_at")),
+                parse(get("received_at")),
+                parse(get("original_timestamp")),
             )
         ),
         context if type(context) is dict else _mapping(context),
@@ -298,8 +312,11 @@ def _build_message(
     return made
 
 
-def _compiled_build(core: ModuleType) -> Callable[..., Message]:
-    """:func:`build_message` by the compiled core, with the same helpers for unusual values."""
+def _compiled_build(
+    core: ModuleType, parse: Callable[[object], datetime | None] = parse_timestamp
+) -> BuildMessage:
+    """:func:`build_message` by the compiled core, with the same helpers for unusual values
+    (``parse`` reads the timestamps not read yet)."""
     makers = {
         "track": _MAKE_TRACK,
         "identify": _MAKE_IDENTIFY,
@@ -309,12 +326,5 @@ def _compiled_build(core: ModuleType) -> Callable[..., Message]:
         "alias": _MAKE_ALIAS,
     }
     # Called as it is: no Python function around it on the way of every message.
-    build: Callable[..., Message] = core.Builder(
-        makers, _text_id, _mapping, _text, parse_timestamp, TIMESTAMP_FIELDS
-    )
+    build: BuildMessage = core.Builder(makers, _text_id, _mapping, _text, parse, TIMESTAMP_FIELDS)
     return build
-
-
-build_message: Final = _build_message if speedups is None else _compiled_build(speedups)
-"""Build the typed message for a message that passed validation (``times``: its timestamps,
-when :func:`read_timestamps` has read them already)."""

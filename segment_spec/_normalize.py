@@ -103,7 +103,6 @@ class _KeyCache(dict[Hashable, Hashable]):
 
 # The key rule as the memo runs it: the compiled core's, when it runs (the same function).
 _convert: Final = snake_case if speedups is None else speedups.snake_case
-_KEYS: Final = _KeyCache()
 
 # Where a container sits, which decides whether its keys are converted.
 _PLAIN: Final = 0
@@ -140,258 +139,297 @@ def normalize(value: Any) -> Normalized:
     >>> normalize({"orderId": 1, "order_id": 2}).issues[0].json_path
     '$.orderId'
     """
-    # A value from the caller may share objects between places, or contain itself: only the
-    # careful walk, which meets each object once, is safe on it (the fast path below would
-    # walk a shared object at each place, which can take time exponential in the depth).
-    if type(value) in _LEAVES or not _is_container(value):
-        return Normalized(value, ())
-    return Normalized(*_walk(value))
+    return DEFAULT.normalize(value)
 
 
-def normalize_parts(
-    value: Any, *, owned: bool = False, size: int | None = None
-) -> tuple[Any, tuple[Issue, ...]]:
-    """:func:`normalize`'s value and issues, without the :class:`Normalized` around them (its
-    frozen ``__init__`` costs a quarter of a microsecond, and every message pays it).
+class Normalizer:
+    """The normalizer of a :class:`~segment_spec.Checker`, and what it learns: bounded memos of
+    :func:`snake_case` by key, the conversions its fast path reads, and the keys found to be
+    their own snake_case. A cache: no result depends on it, only the speed. Safe to share
+    between threads (a memo that is full starts over; every entry is a pure function's value).
 
-    ``owned`` says that ``value`` was just parsed (from a body, or read by
-    :func:`~._parse.parse`): a tree of exact JSON types, within Segment's size limits, that
-    nobody else holds. It may then take the fast path, and when every key in it is already in
-    snake_case, which is how Segment forwards messages to a Direct destination, ``value``
-    itself is the result, with no copy. ``size``, that of its body, bounds the issues listed
-    (:func:`~._issue.issue_bounds`; None: the most any message lists).
+    The module function :func:`normalize` uses :data:`DEFAULT`, the one of the default checker.
+
+    >>> Normalizer().normalize({"firstName": "Ann"}).value
+    {'first_name': 'Ann'}
     """
-    if owned and type(value) is dict:
-        fast = _fast(value, True)
-        if fast is not None:
-            return fast, ()
-    return _walk(value, _ROOT, size) if _is_container(value) else (value, ())
+
+    __slots__ = ("_converted", "_fast", "_fast_keys", "_snake")
+
+    def __init__(self) -> None:
+        self._converted = _KeyCache()
+        # The fast path's conversions, in a plain dict: the interpreter's specialised subscript
+        # for exact dicts is faster than a dict subclass with __missing__. A key it has not seen
+        # raises KeyError; the object's keys are then learnt (:meth:`_learn`) and the object
+        # converted again (rare: the keys of a receiver's traffic repeat).
+        self._fast_keys: dict[Hashable, Hashable] = {}
+        # Keys known to be their own snake_case, in a set: ``set.issuperset(obj)`` tests every
+        # key of an object in C, so a message that needs no change is only read, never rebuilt.
+        self._snake: set[str] = set()
+        self._fast = (
+            _python_fast(self._snake, self._snake_keys, self._fast_keys, self._learn)
+            if speedups is None
+            else _compiled_fast(
+                speedups, self._snake, self._snake_keys, self._fast_keys, self._learn
+            )
+        )
+
+    def normalize(self, value: Any) -> Normalized:
+        """:func:`normalize`, with this normalizer's memo."""
+        # A value from the caller may share objects between places, or contain itself: only
+        # the careful walk, which meets each object once, is safe on it (the fast path would
+        # walk a shared object at each place, which can take time exponential in the depth).
+        if type(value) in _LEAVES or not _is_container(value):
+            return Normalized(value, ())
+        return Normalized(*_walk(value, self._converted))
+
+    def parts(
+        self, value: Any, *, owned: bool = False, size: int | None = None
+    ) -> tuple[Any, tuple[Issue, ...]]:
+        """:meth:`normalize`'s value and issues, without the :class:`Normalized` around them
+        (its frozen ``__init__`` costs a quarter of a microsecond, and every message pays it).
+
+        ``owned`` says that ``value`` was just parsed (from a body, or read by
+        :func:`~._parse.parse`): a tree of exact JSON types, within Segment's size limits, that
+        nobody else holds. It may then take the fast path, and when every key in it is already
+        in snake_case, which is how Segment forwards messages to a Direct destination, ``value``
+        itself is the result, with no copy. ``size``, that of its body, bounds the issues listed
+        (:func:`~._issue.issue_bounds`; None: the most any message lists).
+        """
+        if owned and type(value) is dict:
+            fast = self._fast(value, True)
+            if fast is not None:
+                return fast, ()
+        return _walk(value, self._converted, _ROOT, size) if _is_container(value) else (value, ())
+
+    def message(self, value: Any, *, owned: bool = False, size: int | None = None) -> Normalized:
+        """Like :meth:`normalize`, for one message of a batch: its ``integrations`` keep their
+        keys, and a ``batch`` key in it is an ordinary key. ``owned`` and ``size`` are as for
+        :meth:`parts`."""
+        if owned and type(value) is dict:
+            fast = self._fast(value, False)
+            if fast is not None:
+                return Normalized(fast, ())
+        if not _is_container(value):
+            return Normalized(value, ())
+        return Normalized(*_walk(value, self._converted, _MESSAGE, size))
+
+    def known_snake_keys(self) -> frozenset[str]:
+        """The keys found so far to be their own snake_case (non-empty strings only)."""
+        return frozenset(self._snake)  # one copy in C: another thread may be adding keys
+
+    def _snake_keys(self, obj: dict[Any, Any]) -> bool:
+        """Whether every key of ``obj`` is a non-empty string that snake_case leaves
+        unchanged (and learn those keys)."""
+        known = self._snake
+        if known.issuperset(obj):
+            return True
+        if len(known) + len(obj) > _KEY_CACHE_SIZE:
+            known.clear()
+        converted = self._converted
+        for key in obj:
+            if (
+                type(key) is not str
+                or not key
+                or len(key) > _KEY_CACHE_LENGTH
+                or converted[key] != key
+            ):
+                return False
+            known.add(key)
+        return True
+
+    def _learn(self, obj: Mapping[Hashable, Any]) -> bool:
+        """Put the conversions of ``obj``'s keys where the fast path reads them, or answer
+        False when the careful walk must convert them: a key that would become empty is never
+        put there (the careful walk reports it), so the fast path need not look for one, and
+        neither is a long key (the careful walk converts it each time)."""
+        fast_keys = self._fast_keys
+        if len(fast_keys) + len(obj) > _KEY_CACHE_SIZE:
+            fast_keys.clear()
+        converted = self._converted
+        for key in obj:
+            if type(key) is str and len(key) > _KEY_CACHE_LENGTH:
+                return False
+            name = converted[key]
+            if name == "" and key != "":
+                return False
+            fast_keys[key] = name
+        return True
+
+
+_FastPath: TypeAlias = Callable[[dict[Any, Any], bool], "dict[Any, Any] | None"]
 
 
 # --- already in snake_case -----------------------------------------------------------------------
-# Keys known to be their own snake_case, in a set: ``set.issuperset(obj)`` tests every key of an
-# object in C, so a message that needs no change is only read, never rebuilt. Any doubt (a key
-# to convert, a batch) answers False, and the message is normalized the usual way; a value
-# nested deeper than the interpreter's stack raises RecursionError, and the careful walk runs.
-
-_SNAKE_KEYS: Final[set[str]] = set()
-
-
-def _snake_keys(obj: dict[Any, Any]) -> bool:
-    """Whether every key of ``obj`` is a non-empty string that snake_case leaves unchanged."""
-    if _SNAKE_KEYS.issuperset(obj):
-        return True
-    if len(_SNAKE_KEYS) + len(obj) > _KEY_CACHE_SIZE:
-        _SNAKE_KEYS.clear()
-    for key in obj:
-        if type(key) is not str or not key or len(key) > _KEY_CACHE_LENGTH or _KEYS[key] != key:
-            return False
-        _SNAKE_KEYS.add(key)
-    return True
-
-
-def known_snake_keys() -> frozenset[str]:
-    """The keys found so far to be their own snake_case (a memo: non-empty strings only)."""
-    return frozenset(_SNAKE_KEYS)  # one copy in C: another thread may be adding keys
-
-
-def _snake_values(values: Any, skip: object = None) -> bool:
-    """Whether every object below these values (at any depth) has snake_case keys only;
-    ``skip`` is a container not to look into."""
-    leaves = _LEAVES
-    known = _SNAKE_KEYS
-    for value in values:
-        kind = type(value)
-        if kind in leaves or value is skip:  # most values: one test
-            continue
-        if kind is dict:
-            if not (
-                (known.issuperset(value) or _snake_keys(value)) and _snake_values(value.values())
-            ):
-                return False
-        elif kind is not list or not _snake_values(value):
-            return False
-    return True
-
-
-def _already_snake(message: dict[Any, Any], root: bool) -> bool:
-    """Whether normalizing ``message``, a freshly parsed value, would change nothing (its
-    integrations keep their keys; a batch envelope at the root is left to the usual walk)."""
-    if not (_SNAKE_KEYS.issuperset(message) or _snake_keys(message)) or (
-        root and "batch" in message
-    ):
-        return False
-    integrations = message.get("integrations")
-    if type(integrations) is not dict:
-        return _snake_values(message.values())
-    # Destination names: only the values are walked. (Parsed JSON shares no object, so the
-    # integrations dict is skipped by identity in the walk of the message.)
-    return _snake_values(integrations.values()) and _snake_values(message.values(), integrations)
-
-
+# Any doubt (a key to convert, a batch) answers False, and the message is normalized the usual
+# way; a value nested deeper than the interpreter's stack raises RecursionError, and the careful
+# walk runs.
+#
 # --- the fast path -------------------------------------------------------------------------------
-# Its key conversions read a plain dict (_FAST_KEYS): the interpreter's specialised subscript
-# for exact dicts is faster than a dict subclass with __missing__. A key it has not seen raises
-# KeyError; the object's keys are then learnt and the object converted again (rare: the keys
-# of a receiver's traffic repeat).
-
-_FAST_KEYS: Final[dict[Hashable, Hashable]] = {}
-
-
-def _learn(obj: Mapping[Hashable, Any]) -> bool:
-    """Put the conversions of ``obj``'s keys in _FAST_KEYS, or answer False when the careful
-    walk must convert them: a key that would become empty is never put there (the careful
-    walk reports it), so the fast path need not look for one, and neither is a long key (the
-    careful walk converts it each time)."""
-    if len(_FAST_KEYS) + len(obj) > _KEY_CACHE_SIZE:
-        _FAST_KEYS.clear()
-    for key in obj:
-        if type(key) is str and len(key) > _KEY_CACHE_LENGTH:
-            return False
-        converted = _KEYS[key]
-        if converted == "" and key != "":
-            return False
-        _FAST_KEYS[key] = converted
-    return True
-
-
 # Plain dicts and lists of JSON leaves, no collision, no empty key: what almost every message
 # is. Anything else raises _Slow and the careful walk starts over, so both paths give the same
 # result. The recursion has no depth count: a value nested deeper than the interpreter allows
 # raises RecursionError, which the callers treat like _Slow (the careful walk needs no stack).
 #
-# The comprehensions read module globals, not local aliases: in Python 3.11 a comprehension is
-# a nested function, and an outer local it reads becomes a cell, slower than a cached global.
+# Both are made once per normalizer, as closures over its memos: a comprehension (in Python
+# 3.11 a nested function) reads them as free variables, as cheap as a cached global, and no
+# call makes a new cell.
 
 
 class _Slow(Exception):
     """The fast path met something it leaves to the careful walk."""
 
 
-def _fast_object(obj: dict[Any, Any], retried: bool = False) -> dict[Any, Any]:
-    try:
-        new = {
-            _FAST_KEYS[k]: v
-            if type(v) in _LEAVES
-            else _fast_object(v)
-            if type(v) is dict
-            else [x if type(x) in _LEAVES else _fast_value(x) for x in v]
-            if type(v) is list
-            else _refuse()
-            for k, v in obj.items()
-        }
-    except KeyError:
-        # retried: the cache was cleared under us, more keys than it holds
-        if retried or not _learn(obj):
-            raise _Slow from None
-        return _fast_object(obj, True)
-    if len(new) != len(obj):  # two keys became one
-        raise _Slow
-    return new
-
-
 def _refuse() -> NoReturn:
     raise _Slow
 
 
-def _fast_value(value: Any) -> Any:
-    """A container below a message: a dict or a list, else the careful walk takes over."""
-    kind = type(value)
-    if kind is dict:
-        return _fast_object(value)
-    if kind is list:
-        return [v if type(v) in _LEAVES else _fast_value(v) for v in value]
-    raise _Slow
+def _python_fast(
+    known: set[str],
+    snake_keys: Callable[[dict[Any, Any]], bool],
+    fast_keys: dict[Hashable, Hashable],
+    learn: Callable[[Mapping[Hashable, Any]], bool],
+) -> _FastPath:
+    """The fast path's result for a freshly parsed message (``message`` itself when nothing
+    changes), or None when the careful walk must decide; over a normalizer's memos."""
+    leaves = _LEAVES
 
+    def snake_values(values: Any, skip: object = None) -> bool:
+        """Whether every object below these values (at any depth) has snake_case keys only;
+        ``skip`` is a container not to look into."""
+        for value in values:
+            kind = type(value)
+            if kind in leaves or value is skip:  # most values: one test
+                continue
+            if kind is dict:
+                if not (
+                    (known.issuperset(value) or snake_keys(value)) and snake_values(value.values())
+                ):
+                    return False
+            elif kind is not list or not snake_values(value):
+                return False
+        return True
 
-def _fast_message(obj: dict[Any, Any], root: bool, retried: bool = False) -> dict[Any, Any]:
-    """A message (or, at the root, possibly a batch envelope): integrations keep their keys."""
-    # The key is computed before the value in a dict display, so the value can depend on it.
-    try:
-        new = {
-            (name := _FAST_KEYS[k]): v if type(v) in _LEAVES else _fast_member(name, v, root)
-            for k, v in obj.items()
-        }
-    except KeyError:
-        if retried or not _learn(obj):
-            raise _Slow from None
-        return _fast_message(obj, root, True)
-    if len(new) != len(obj):
-        raise _Slow
-    return new
+    def already_snake(message: dict[Any, Any], root: bool) -> bool:
+        """Whether normalizing ``message`` would change nothing (its integrations keep their
+        keys; a batch envelope at the root is left to the usual walk)."""
+        if not (known.issuperset(message) or snake_keys(message)) or (root and "batch" in message):
+            return False
+        integrations = message.get("integrations")
+        if type(integrations) is not dict:
+            return snake_values(message.values())
+        # Destination names: only the values are walked. (Parsed JSON shares no object, so the
+        # integrations dict is skipped by identity in the walk of the message.)
+        return snake_values(integrations.values()) and snake_values(message.values(), integrations)
 
+    def fast_object(obj: dict[Any, Any], retried: bool = False) -> dict[Any, Any]:
+        try:
+            new = {
+                fast_keys[k]: v
+                if type(v) in leaves
+                else fast_object(v)
+                if type(v) is dict
+                else [x if type(x) in leaves else fast_value(x) for x in v]
+                if type(v) is list
+                else _refuse()
+                for k, v in obj.items()
+            }
+        except KeyError:
+            # retried: the cache was cleared under us, more keys than it holds
+            if retried or not learn(obj):
+                raise _Slow from None
+            return fast_object(obj, True)
+        if len(new) != len(obj):  # two keys became one
+            raise _Slow
+        return new
 
-def _fast_member(name: Any, value: Any, root: bool) -> Any:
-    """A container at the top of a message: integrations keep their keys, a batch at the root
-    holds messages, anything else is an ordinary value."""
-    kind = type(value)
-    if kind is dict:
-        if name == "integrations":
-            return {k: v if type(v) in _LEAVES else _fast_value(v) for k, v in value.items()}
-        return _fast_object(value)
-    if kind is list and root and name == "batch":
-        return _fast_batch(value)
-    return _fast_value(value)
-
-
-def _fast_batch(items: list[Any]) -> list[Any]:
-    new = list(items)
-    for index, value in enumerate(new):
+    def fast_value(value: Any) -> Any:
+        """A container below a message: a dict or a list, else the careful walk takes over."""
         kind = type(value)
         if kind is dict:
-            new[index] = _fast_message(value, False)
-        elif kind not in _LEAVES:
-            new[index] = _fast_value(value)
-    return new
+            return fast_object(value)
+        if kind is list:
+            return [v if type(v) in leaves else fast_value(v) for v in value]
+        raise _Slow
+
+    def fast_message(obj: dict[Any, Any], root: bool, retried: bool = False) -> dict[Any, Any]:
+        """A message (or, at the root, possibly a batch envelope): integrations keep their
+        keys."""
+        # The key is computed before the value in a dict display, so the value can depend on it.
+        try:
+            new = {
+                (name := fast_keys[k]): v if type(v) in leaves else fast_member(name, v, root)
+                for k, v in obj.items()
+            }
+        except KeyError:
+            if retried or not learn(obj):
+                raise _Slow from None
+            return fast_message(obj, root, True)
+        if len(new) != len(obj):
+            raise _Slow
+        return new
+
+    def fast_member(name: Any, value: Any, root: bool) -> Any:
+        """A container at the top of a message: integrations keep their keys, a batch at the
+        root holds messages, anything else is an ordinary value."""
+        kind = type(value)
+        if kind is dict:
+            if name == "integrations":
+                return {k: v if type(v) in leaves else fast_value(v) for k, v in value.items()}
+            return fast_object(value)
+        if kind is list and root and name == "batch":
+            return fast_batch(value)
+        return fast_value(value)
+
+    def fast_batch(items: list[Any]) -> list[Any]:
+        new = list(items)
+        for index, value in enumerate(new):
+            kind = type(value)
+            if kind is dict:
+                new[index] = fast_message(value, False)
+            elif kind not in leaves:
+                new[index] = fast_value(value)
+        return new
+
+    def fast(message: dict[Any, Any], root: bool) -> dict[Any, Any] | None:
+        try:
+            if already_snake(message, root):
+                return message
+            return fast_message(message, root)
+        except (_Slow, RecursionError):
+            return None
+
+    return fast
 
 
-def _fast_python(message: dict[Any, Any], root: bool) -> dict[Any, Any] | None:
-    """The fast path's result for a freshly parsed message (``message`` itself when nothing
-    changes), or None when the careful walk must decide."""
-    try:
-        if _already_snake(message, root):
-            return message
-        return _fast_message(message, root)
-    except (_Slow, RecursionError):
-        return None
-
-
-def _compiled_fast(core: ModuleType) -> Callable[[dict[Any, Any], bool], dict[Any, Any] | None]:
-    """:func:`_fast_python`, by the compiled core ``core`` (``_speedups.pyx``) over the same
+def _compiled_fast(
+    core: ModuleType,
+    known: set[str],
+    snake_keys: Callable[[dict[Any, Any]], bool],
+    fast_keys: dict[Hashable, Hashable],
+    learn: Callable[[Mapping[Hashable, Any]], bool],
+) -> _FastPath:
+    """:func:`_python_fast`, by the compiled core ``core`` (``_speedups.pyx``) over the same
     memos."""
     already_snake = core.already_snake
     fast_message = core.fast_message
 
     def fast(message: dict[Any, Any], root: bool) -> dict[Any, Any] | None:
-        if already_snake(message, root, _SNAKE_KEYS, _snake_keys, _FAST_KEYS):
+        if already_snake(message, root, known, snake_keys, fast_keys):
             return message
-        made: dict[Any, Any] | None = fast_message(message, root, _FAST_KEYS, _learn)
+        made: dict[Any, Any] | None = fast_message(message, root, fast_keys, learn)
         return made
 
     return fast
 
 
-_fast: Final = _fast_python if speedups is None else _compiled_fast(speedups)
-
-
-def normalize_message(value: Any, *, owned: bool = False, size: int | None = None) -> Normalized:
-    """Like :func:`normalize`, for one message of a batch: its ``integrations`` keep their
-    keys, and a ``batch`` key in it is an ordinary key. ``owned`` and ``size`` are as for
-    :func:`normalize_parts`."""
-    if owned and type(value) is dict:
-        fast = _fast(value, False)
-        if fast is not None:
-            return Normalized(fast, ())
-    return (
-        Normalized(*_walk(value, _MESSAGE, size)) if _is_container(value) else Normalized(value, ())
-    )
-
-
-def _walk(value: Any, role: int = _ROOT, size: int | None = None) -> tuple[Any, tuple[Issue, ...]]:
+def _walk(
+    value: Any, keys: Mapping[Hashable, Hashable], role: int = _ROOT, size: int | None = None
+) -> tuple[Any, tuple[Issue, ...]]:
     """The careful walk: any depth, any Mapping, collisions, empty keys, shared objects. Gives
     the value and its issues (a plain tuple: the compiled copy of this module has a
-    ``Normalized`` class of its own)."""
-    keys = _KEYS
+    ``Normalized`` class of its own). ``keys`` gives each string key's snake_case (a
+    normalizer's memo)."""
     leaves = _LEAVES
     issues = Findings(severity=Severity.WARNING, bounds=issue_bounds(size))
     top: list[Any] = [value]
@@ -417,13 +455,13 @@ def _walk(value: Any, role: int = _ROOT, size: int | None = None) -> tuple[Any, 
                 new = {keys[k]: v for k, v in obj.items()}
                 # A collision leaves fewer keys; "" means a key may have had nothing to keep.
                 if len(new) != len(obj) or "" in new:
-                    new = _renamed(list(obj.items()), link, issues, keep=False, plain=True)
+                    new = _renamed(list(obj.items()), link, issues, keys, keep=False, plain=True)
         elif kind is not list and kind is not tuple and _is_mapping(obj):
             pairs = _pairs(obj, link, issues)
             if pairs is None:  # its items cannot be read: kept as it is, with a warning
                 parent[slot] = obj
                 continue
-            new = _renamed(pairs, link, issues, keep=role == _INTEGRATIONS, plain=False)
+            new = _renamed(pairs, link, issues, keys, keep=role == _INTEGRATIONS, plain=False)
         else:
             new = list(obj)
             parent[slot] = new
@@ -482,14 +520,20 @@ def _pairs(obj: Any, link: _Link, issues: Findings) -> list[tuple[Any, Any]] | N
 
 
 def _renamed(
-    pairs: list[tuple[Any, Any]], link: _Link, issues: Findings, *, keep: bool, plain: bool
+    pairs: list[tuple[Any, Any]],
+    link: _Link,
+    issues: Findings,
+    keys: Mapping[Hashable, Hashable],
+    *,
+    keep: bool,
+    plain: bool,
 ) -> dict[Hashable, Any]:
     """Name the keys of one object where two keys collide, one would become empty, or one
     cannot be a dict key (``keep``: destination names, kept as they are; ``plain``: the items
     of a dict, whose keys are hashable)."""
     converted: list[Any]
-    if plain and not keep:  # the usual case, a dict: one comprehension (globals, see above)
-        converted = [_KEYS[key] if type(key) is str else key for key, _ in pairs]
+    if plain and not keep:  # the usual case, a dict: one comprehension
+        converted = [keys[key] if type(key) is str else key for key, _ in pairs]
     else:
         converted = []
         for key, _ in pairs:
@@ -498,7 +542,7 @@ def _renamed(
             elif keep or type(key) is not str:
                 converted.append(key)
             else:
-                converted.append(_KEYS[key])
+                converted.append(keys[key])
     owner: dict[Hashable, int] = {}  # converted key -> index of the item that gets it
     for index, (key, _) in enumerate(pairs):
         name = converted[index]
@@ -614,3 +658,7 @@ _walk_python: Final = _walk
 if speedups is not None and __name__ == "segment_spec._normalize":
     with contextlib.suppress(ImportError):  # built without it: the walk above runs
         from ._normalize_compiled import _walk  # type: ignore[import-not-found,no-redef]
+
+
+DEFAULT: Final = Normalizer()
+"""The default checker's normalizer, which :func:`normalize` uses."""

@@ -32,7 +32,7 @@ from typing import Any, Final, Literal, NewType, Union
 
 import msgspec
 
-from ._normalize import known_snake_keys, snake_case
+from ._normalize import snake_case
 from ._schemas import store
 
 __all__ = ["SnakeReader"]
@@ -163,7 +163,10 @@ class SnakeReader:
     one; it is safe to share between threads (a rebuild swaps the reader in one assignment).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, known_snake_keys: Callable[[], frozenset[str]]) -> None:
+        # The keys the checker's normalizer has found to be their own snake_case: a rebuild
+        # learns them.
+        self.known_snake_keys = known_snake_keys
         self.reader: _Reader | None = None
         self.skip = 0
         self.misses = 0
@@ -227,7 +230,7 @@ class SnakeReader:
         keys = reader.keys
         room = _MAX_KEYS - len(keys)
         if room > 0:  # as many of the keys learnt since as fit (which ones does not matter)
-            learnt = (k for k in known_snake_keys() if len(k) <= _MAX_LENGTH and k not in keys)
+            learnt = (k for k in self.known_snake_keys() if len(k) <= _MAX_LENGTH and k not in keys)
             keys = keys | frozenset(islice(learnt, room))
         names = reader.names | self.names
         if keys != reader.keys or names != reader.names:

@@ -19,7 +19,13 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["TIMESTAMP_FIELDS", "TIMESTAMP_PATTERN", "is_timestamp", "parse_timestamp"]
+__all__ = [
+    "TIMESTAMP_FIELDS",
+    "TIMESTAMP_PATTERN",
+    "RecentTimestamps",
+    "is_timestamp",
+    "parse_timestamp",
+]
 
 TIMESTAMP_FIELDS = ("timestamp", "sent_at", "received_at", "original_timestamp")
 
@@ -59,21 +65,14 @@ _LONGEST = len("2015-02-23T22:28:55.123456789+05:30")
 _MAX_EPOCH_MS = 253_402_300_799_999
 _MIN_EPOCH_MS = -62_135_596_800_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ZONES: dict[tuple[str, str, str], timezone] = {}
 
 
 def _zone(sign: str, hours: str, minutes: str) -> timezone | None:
-    key = (sign, hours, minutes)
-    zone = _ZONES.get(key)
-    if zone is None:
-        h, m = int(hours), int(minutes)
-        if h > 23 or m > 59:
-            return None
-        offset = timedelta(hours=h, minutes=m)
-        zone = timezone(-offset if sign == "-" else offset)
-        if len(_ZONES) < 256:
-            _ZONES[key] = zone
-    return zone
+    h, m = int(hours), int(minutes)
+    if h > 23 or m > 59:
+        return None
+    offset = timedelta(hours=h, minutes=m)
+    return timezone(-offset if sign == "-" else offset)
 
 
 def _parse_text(text: str) -> datetime | None:
@@ -109,9 +108,6 @@ def _parse_text(text: str) -> datetime | None:
 # only used for these shapes, and only when what follows the seconds is the grammar's.)
 _FAST_LENGTHS = frozenset({19, 20, 23, 24, 25, 26, 27, 29, 32})
 _FAST_TAIL = re.compile(r"(?:[.,][0-9]{1,9})?(?:[Zz]|[+-][0-9]{2}(?::?[0-5][0-9])?)?")
-# Parsed texts, so that validation and the typed message read each timestamp once.
-_RECENT: dict[str, datetime | None] = {}
-_RECENT_SIZE = 4096
 _UNSEEN: Any = object()
 
 
@@ -128,13 +124,9 @@ def _grammar_tail(text: str) -> bool:
     return _FAST_TAIL.fullmatch(text, 19) is not None
 
 
-def _parse_cached(text: str) -> datetime | None:
-    found: datetime | None = _RECENT.get(text, _UNSEEN)
-    if found is not _UNSEEN:
-        return found
-    if len(text) > _LONGEST:  # not a date, and not worth keeping in the cache
+def _parse_string(text: str) -> datetime | None:
+    if len(text) > _LONGEST:  # not a date
         return None
-    parsed: datetime | None = None
     if (
         len(text) in _FAST_LENGTHS
         and text[4] == "-"
@@ -147,21 +139,10 @@ def _parse_cached(text: str) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            parsed = None
+            pass
         else:
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-    if parsed is None:
-        parsed = _parse_text(text)
-    if len(_RECENT) >= _RECENT_SIZE:
-        _RECENT.clear()
-    _RECENT[text] = parsed
-    return parsed
-
-
-def recent_timestamps() -> dict[str, datetime | None]:
-    """The memo of texts read lately (for the compiled core, which reads it directly)."""
-    return _RECENT
+            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return _parse_text(text)
 
 
 def parse_timestamp(value: object) -> datetime | None:
@@ -176,14 +157,9 @@ def parse_timestamp(value: object) -> datetime | None:
     >>> parse_timestamp("NOW") is None
     True
     """
-    if type(value) is str:
-        found: datetime | None = _RECENT.get(value, _UNSEEN)
-        return _parse_cached(value) if found is _UNSEEN else found
-    if value is None:
-        return None
     if isinstance(value, str):
-        return _parse_cached(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _parse_string(value)
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if value != value or not _MIN_EPOCH_MS <= value <= _MAX_EPOCH_MS:
         return None
@@ -192,9 +168,40 @@ def parse_timestamp(value: object) -> datetime | None:
 
 def is_timestamp(value: object) -> bool:
     """True when :func:`parse_timestamp` reads ``value`` as a date."""
-    if type(value) is str:
-        # A text seen lately answers from the cache: no call further down.
-        found = _RECENT.get(value, _UNSEEN)
-        if found is not _UNSEEN:
-            return found is not None
     return parse_timestamp(value) is not None
+
+
+class RecentTimestamps:
+    """:func:`parse_timestamp` with a memo of the texts read lately, so that a checker reads a
+    timestamp its traffic repeats once. A cache: bounded (it starts over when full), and no
+    result depends on it. A :class:`~segment_spec.Checker` owns one; safe to share between
+    threads.
+
+    >>> recent = RecentTimestamps()
+    >>> recent.parse("2015-02-23T22:28:55Z") is recent.parse("2015-02-23T22:28:55Z")
+    True
+    """
+
+    __slots__ = ("texts",)
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        #: The texts read, and what each was read as (None: not a date). The compiled core
+        #: reads it directly; it is cleared in place when full, never replaced.
+        self.texts: dict[str, datetime | None] = {}
+
+    def parse(self, value: object) -> datetime | None:
+        """:func:`parse_timestamp`, from the memo when the text was read lately."""
+        if type(value) is not str:
+            return parse_timestamp(value)
+        texts = self.texts
+        found: datetime | None = texts.get(value, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        parsed = _parse_string(value)
+        if len(value) <= _LONGEST:  # a longer text is not a date: not worth a place
+            if len(texts) >= self.SIZE:
+                texts.clear()
+            texts[value] = parsed
+        return parsed

@@ -23,7 +23,6 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -34,7 +33,7 @@ from ._parse.value import describe_type
 from ._schemas import BASE_URI, LENIENT_BASE_URI, NOT_BLANK, store
 from .exceptions import SchemaError
 
-__all__ = ["Compiled", "Engine", "SchemaError", "engine"]
+__all__ = ["Compiled", "Engine", "SchemaError"]
 
 Path = tuple[str | int, ...]
 
@@ -580,10 +579,3 @@ class _Renderer:
 def _required(where: Path, hint: str, severity: Severity) -> Issue:
     text = f"{_where(where)} is required"
     return Issue(where, "required", f"{text}: {hint}" if hint else text, severity)
-
-
-@cache
-def engine() -> Engine:
-    """A shared engine of the bundled schemas, for readers of the schemas (the testing kit, the
-    tests) rather than checkers, which own theirs (:meth:`Engine.bundled`)."""
-    return Engine.bundled()

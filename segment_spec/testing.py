@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any, Final, Literal, TypeAlias
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 import orjson
 
@@ -46,10 +46,11 @@ from ._catalog import Event, message_schema, resolve_event
 from ._catalog import events as _catalog_events
 from ._normalize import snake_case
 from ._parse import MAX_MESSAGE_BYTES
+from ._registry import registry
 from ._schemas import BASE_URI, store
 from ._select import CALL_TYPES
 from ._timestamps import TIMESTAMP_FIELDS
-from ._validate import SchemaError, engine
+from ._validate import SchemaError
 
 __all__ = ["RULES", "Invalid", "Wire", "events", "invalid_messages", "messages"]
 
@@ -395,7 +396,7 @@ class _FromSchema:
         key = (uri, name)
         found = self._refs.get(key)
         if found is None:
-            document, node = engine().resolve(base, ref)
+            document, node = _follow(base, ref)
             holder: list[Strategy] = []
             self._refs[key] = st.deferred(lambda: holder[0])
             found = self.of(node, document, name)
@@ -1036,9 +1037,16 @@ _WRONG_VALUES: Final = (
 )
 
 
+def _follow(base: str, ref: str) -> tuple[str, Any]:
+    """Follow ``ref`` from the schema whose base URI is ``base``, through the registry users
+    reach the schemas by (:data:`segment_spec.REGISTRY`): the target's base (every bundled
+    schema has its ``$id`` at its root only), and the target."""
+    return urldefrag(urljoin(base, ref)).url, registry().resolver(base).lookup(ref).contents
+
+
 def _resolved(node: Mapping[str, Any], base: str) -> Mapping[str, Any]:
     while "$ref" in node:
-        base, node = engine().resolve(base, node["$ref"])
+        base, node = _follow(base, node["$ref"])
     return node
 
 

@@ -3,6 +3,9 @@ caller owns, with the module functions as a default checker's."""
 
 from __future__ import annotations
 
+import copy
+import importlib
+import pkgutil
 import threading
 from typing import Any
 
@@ -14,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import segment_spec
-from segment_spec import Checker, InvalidMessage, Rejection, Track
+from segment_spec import Checker, InvalidMessage, Rejection, Track, _check, _normalize
 
 SIGNED_UP = {"type": "track", "event": "Signed Up", "userId": "u1"}
 NUMBER_TIME = {**SIGNED_UP, "sentAt": 1675692865495}  # only a warning
@@ -87,6 +90,100 @@ def test_checkers_share_no_state() -> None:
     assert first._tools.reader is not second._tools.reader
     assert first._tools.reader.reader is not None  # the first one has built its reader
     assert second._tools.reader.reader is None
+
+
+def _module_state() -> dict[str, Any]:
+    """Every module-level container and cache of the package: a shallow copy of each dict,
+    set and list, and the size of each ``functools`` cache; with the default checker's memos,
+    which only the module functions may fill."""
+    state: dict[str, Any] = {}
+    for info in pkgutil.walk_packages(segment_spec.__path__, "segment_spec."):
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:  # a compiled module this install did not build
+            continue
+        for name, value in vars(module).items():
+            if isinstance(value, dict | set | list | bytearray):
+                state[f"{info.name}.{name}"] = copy.copy(value)
+            elif hasattr(value, "cache_info"):
+                state[f"{info.name}.{name}()"] = value.cache_info().currsize
+    state.update(_memos(_check._DEFAULT))
+    return state
+
+
+def _memos(tools: Any) -> dict[str, Any]:
+    """What a checker's tools have learnt, as copies."""
+    normalizer = tools.normalizer
+    return {
+        "converted keys": dict(normalizer._converted),
+        "fast keys": dict(normalizer._fast_keys),
+        "snake keys": set(normalizer._snake),
+        "timestamps": dict(tools.timestamps.texts),
+        "reader": (tools.reader.reader, tools.reader.misses, set(tools.reader.names)),
+        "compiled schemas": dict(tools.schemas._calls),
+    }
+
+
+def _fresh_traffic(count: int) -> list[Any]:
+    """Messages and batches with keys, timestamps, event names and destinations no earlier
+    test has used, camelCase and snake_case, accepted and rejected, as bytes and values."""
+    traffic: list[Any] = []
+    for n in range(count):
+        camel = {
+            "type": "track",
+            "event": "Order Completed" if n % 2 else f"Fresh Event {n}",
+            "userId": f"u{n}",
+            "timestamp": f"2019-03-{1 + n % 28:02d}T10:{n % 60:02d}:07.{n:03d}Z",
+            "context": {f"freshContextKey{n}": {"innerKey": n}},
+            "integrations": {f"Fresh Destination {n}": True},
+            "properties": {"orderId": f"o{n}", f"freshProperty{n}": [1, {"deepKey": n}]},
+        }
+        snake = orjson.loads(orjson.dumps(_normalize.Normalizer().normalize(camel).value))
+        snake[f"fresh_snake_key_{n}"] = n
+        traffic += [
+            orjson.dumps(camel),
+            orjson.dumps(snake),
+            camel,
+            {**snake, "type": "identify", "traits": {f"freshTrait{n}": n}},
+            {"type": "group", "userId": f"u{n}", f"fresh{n}": 1},  # no group_id: rejected
+            orjson.dumps({"batch": [camel, snake], "context": {f"envelopeKey{n}": n}}),
+        ]
+    return traffic
+
+
+def test_a_checkers_work_changes_nothing_outside_it() -> None:
+    """What a checker compiles and learns stays on it: checking fresh traffic leaves every
+    module-level container, cache and the default checker's memos as they were."""
+    _check_all(Checker(), _fresh_traffic(3))  # what is loaded once (schemas, catalog) is now
+    traffic = _fresh_traffic(200)
+    before = _module_state()
+    checker = Checker(strict=True)
+    learnt_before = _memos(checker._tools)
+    _check_all(checker, traffic)
+    after = _module_state()
+    assert [name for name in before if before[name] != after.get(name)] == []
+    assert after.keys() == before.keys()
+    # The traffic did teach this checker: every memo above is one it fills.
+    learnt = _memos(checker._tools)
+    assert all(learnt[name] != learnt_before[name] for name in learnt), learnt.keys()
+
+
+def _check_all(checker: Any, traffic: list[Any]) -> None:
+    for data in traffic:
+        if isinstance(data, bytes) and data.startswith(b'{"batch"'):
+            assert isinstance(checker.check_batch(data), segment_spec.Batch)
+        else:
+            checker.check(data)
+
+
+def test_the_module_functions_learn_on_the_default_checker_only() -> None:
+    traffic = _fresh_traffic(20)
+    before = _module_state()
+    _check_all(segment_spec, traffic)
+    segment_spec.normalize(traffic[2])
+    after = _module_state()
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed and changed <= set(_memos(_check._DEFAULT))
 
 
 def test_one_checker_is_safe_across_threads() -> None:

@@ -27,14 +27,19 @@ from hypothesis import strategies as st
 from test_values import PYTHON_VALUES, tangled
 
 import segment_spec
-from segment_spec import CALL_TYPES, _compiled, _message, _normalize
+from segment_spec import CALL_TYPES, _compiled, _message, _normalize, _timestamps
 
 try:
     speedups: Any = importlib.import_module("segment_spec._speedups")
 except ImportError:  # pragma: no cover - only where no compiler built it
     speedups = None
-# The compiled fast path over the package's memos, whichever code the package itself runs.
-compiled_fast: Any = None if speedups is None else _normalize._compiled_fast(speedups)
+# The two fast paths over one normalizer's memos, whichever code the package itself runs.
+_MEMOS = _normalize.Normalizer()
+_ARGS = (_MEMOS._snake, _MEMOS._snake_keys, _MEMOS._fast_keys, _MEMOS._learn)
+python_fast: Any = _normalize._python_fast(*_ARGS)
+compiled_fast: Any = None if speedups is None else _normalize._compiled_fast(speedups, *_ARGS)
+# The careful walk's memo of snake_case keys.
+_KEYS = _normalize._KeyCache()
 
 needs_core = pytest.mark.skipif(
     speedups is None, reason="the compiled core is not built here (no C compiler at install)"
@@ -58,7 +63,8 @@ def test_the_flag_says_which_code_runs() -> None:
     forced = os.environ.get("SEGMENT_SPEC_NO_EXTENSIONS", "") not in ("", "0")
     assert segment_spec.COMPILED is _compiled.COMPILED
     assert segment_spec.COMPILED is (speedups is not None and not forced)
-    assert (_normalize._fast is _normalize._fast_python) is not segment_spec.COMPILED
+    runs = segment_spec.Checker()._tools.normalizer._fast.__qualname__
+    assert runs.startswith("_compiled_fast." if segment_spec.COMPILED else "_python_fast.")
 
 
 @pytest.mark.parametrize("value", ["1", "yes", "true"])
@@ -197,12 +203,12 @@ def _decided(fast: Any, value: Any, root: bool) -> Any:
     if fast is not None:
         return fast
     role = _normalize._ROOT if root else _normalize._MESSAGE
-    return _normalize._walk(value, role)[0]
+    return _normalize._walk(value, _KEYS, role)[0]
 
 
 def _both(message: dict[str, Any], root: bool) -> None:
     original = copy.deepcopy(message)
-    python = _normalize._fast_python(message, root)
+    python = python_fast(message, root)
     compiled = compiled_fast(message, root)
     assert message == original  # the input is never changed
     if python is not None and compiled is not None:
@@ -239,9 +245,9 @@ def test_fast_path_is_the_reference_on_batches(envelope: dict[str, Any]) -> None
 )
 def test_already_snake_is_the_reference(message: dict[str, Any]) -> None:
     # Mostly snake_case keys, so that the test that keeps the message as it is gets exercised.
-    assert speedups.already_snake(
-        message, True, _normalize._SNAKE_KEYS, _normalize._snake_keys, _normalize._FAST_KEYS
-    ) == _normalize._already_snake(message, True)
+    # The Python fast path gives the message itself exactly when it is already in snake_case.
+    kept = python_fast(message, True) is message
+    assert speedups.already_snake(message, True, *_ARGS[:3]) == kept
     _both(message, True)
 
 
@@ -252,7 +258,7 @@ def test_deep_values_get_the_careful_walks_result(depth: int) -> None:
     for index in range(depth):
         value = {"someKey": value} if index % 2 else {"items": [value]}
     message = {"type": "track", "properties": value}
-    expected = _normalize._walk(message, _normalize._ROOT)[0]
+    expected = _normalize._walk(message, _KEYS, _normalize._ROOT)[0]
     got = _decided(compiled_fast(message, True), message, True)
     assert _same(got, expected)
 
@@ -265,7 +271,7 @@ def test_a_key_the_fast_path_cannot_learn_is_left_to_the_careful_walk() -> None:
         {"a": {"firstName": 1, "first_name": 2}},
     ):
         assert compiled_fast(message, True) is None
-        assert _normalize._fast_python(message, True) is None
+        assert python_fast(message, True) is None
 
 
 # --- building the typed message -----------------------------------------------------------------
@@ -341,12 +347,12 @@ def _fields(message: Any) -> list[tuple[str, type[Any], Any]]:
 @given(rough_messages, st.sampled_from(CALL_TYPES), st.booleans())
 def test_builder_is_the_reference(message: dict[str, Any], call: str, with_times: bool) -> None:
     semantic = segment_spec.events()[0] if call == "track" else None
-    times = _message._read_timestamps(message) if with_times else None
+    times = _message.read_timestamps(message) if with_times else None
     builder = _compiled_builder()
     issues = [
         segment_spec.Issue(("x",), "type", "x must be a number", segment_spec.Severity.WARNING)
     ]
-    expected = _outcome(_message._build_message, call, message, issues, semantic, times)
+    expected = _outcome(_message.build_message, call, message, issues, semantic, times)
     got = _outcome(builder, call, message, issues, semantic, times)
     assert got[0] == expected[0]
     if expected[0] == "raises":
@@ -361,8 +367,8 @@ def test_builder_is_the_reference(message: dict[str, Any], call: str, with_times
 @settings(max_examples=600)
 @given(rough_messages)
 def test_reading_timestamps_is_the_reference(message: dict[str, Any]) -> None:
-    expected = _message._read_timestamps(message)
-    read = _message._compiled_timestamps(speedups)
+    expected = _message.read_timestamps(message)
+    read = _message._compiled_timestamps(speedups, _timestamps.RecentTimestamps())
     assert read(message) == expected
     # And again, now that the memo holds the texts.
     assert read(message) == expected
@@ -376,11 +382,11 @@ def test_a_blank_id_is_what_strip_calls_blank(text: str) -> None:
     # The compiled builder takes a string id as it is unless str.strip() leaves nothing.
     message = {"type": "identify", "user_id": text}
     made = _compiled_builder()("identify", message, [], None, (None, None, None, None))
-    assert made.user_id == _message._build_message("identify", message, []).user_id
+    assert made.user_id == _message.build_message("identify", message, []).user_id
 
 
 def _compiled_builder() -> Any:
-    return _message._compiled_build(speedups)
+    return _message._compiled_build(speedups, _timestamps.RecentTimestamps().parse)
 
 
 def test_a_hostile_batch_after_the_warm_up_runs_to_its_end() -> None:
@@ -458,8 +464,8 @@ def test_the_package_walks_with_the_compiled_walk_where_it_is_built() -> None:
 @given(st.one_of(PYTHON_VALUES, tangled()), st.sampled_from([1, 3, 4, 0]))
 def test_the_compiled_walk_is_the_reference(value: Any, role: int) -> None:
     assume(_normalize._is_container(value))  # what its callers give it
-    expected = _normalize._walk_python(value, role)
-    got = walk_compiled(value, role)
+    expected = _normalize._walk_python(value, _KEYS, role)
+    got = walk_compiled(value, _KEYS, role)
     assert got[1] == expected[1]  # the issues
     assert _same_shape(got[0], expected[0])
 
@@ -470,7 +476,7 @@ def test_the_compiled_walk_has_no_depth_limit(depth: int) -> None:
     value: Any = {"leafKey": {"aB": 1, "a_b": 2}}
     for index in range(depth):
         value = {"someKey": value} if index % 2 else [value]
-    expected = _normalize._walk_python(value)
-    got = walk_compiled(value)
+    expected = _normalize._walk_python(value, _KEYS)
+    got = walk_compiled(value, _KEYS)
     assert got[1] == expected[1]
     assert _same_shape(got[0], expected[0])

@@ -20,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segment_spec import Checker, Message, Rejection, normalize
-from segment_spec import _normalize as normalize_module
 from segment_spec import _snake_parse as reader_module
 from segment_spec._parse import parse
 from segment_spec._snake_parse import SnakeReader
@@ -338,7 +337,6 @@ def test_real_corpus_in_snake_case(monkeypatch: pytest.MonkeyPatch) -> None:
         bodies = _snake_bodies(path)
         _CHECKER[:] = [Checker()]
         state = current()
-        normalize_module._SNAKE_KEYS.clear()  # a memo: what a new process has seen
         read = _read_all(bodies)
         assert state.reader is not None
         # Those left to the usual way nest deeper than the type reaches, use more keys than

@@ -21,7 +21,10 @@ from segment_spec import Batch, Rejection, check, check_batch, normalize
 from segment_spec._catalog import resolve_event
 from segment_spec._schemas import BASE_URI
 from segment_spec._select import Schemas
-from segment_spec._validate import engine
+from segment_spec._validate import Engine
+
+# One engine for this file's checks (a checker owns its own).
+ENGINE = Engine.bundled()
 
 _LINE = re.compile(r"^- `(?P<file>[^`]+)` — .*? — (?P<kind>[^—]+?)(?: — |$)")
 _EVENT = re.compile(r'event "(?P<event>[^"]+)"')
@@ -139,7 +142,7 @@ def test_event_properties_match_their_event() -> None:
     ],
 )
 def test_trait_and_other_fragments_match_reserved_fields(kind: str, schema: str) -> None:
-    validator = engine().compile(BASE_URI + schema)
+    validator = ENGINE.compile(BASE_URI + schema)
     fragments = [e for e in _examples() if e.kind == f"fragment ({kind})"]
     assert fragments
     for example in fragments:

@@ -28,8 +28,7 @@ ALPHABET = "0123456789-:.,+TtZz "
 
 
 def _both(text: str) -> tuple[datetime | None, datetime | None]:
-    _timestamps._RECENT.clear()
-    return _timestamps._parse_cached(text), _timestamps._parse_text(text)
+    return _timestamps._parse_string(text), _timestamps._parse_text(text)
 
 
 @pytest.mark.parametrize(
