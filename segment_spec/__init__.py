@@ -34,14 +34,27 @@ from ._issue import Issue, Severity
 from ._message import Alias, Group, Identify, Message, Page, Screen, Track
 from ._normalize import Normalized, normalize
 from ._parse import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES
+from ._receive import (
+    Accepted,
+    Delivery,
+    Destination,
+    MemoryWindow,
+    RedisWindow,
+    Reply,
+    Window,
+)
 from ._reply import Rejection
 from ._sample import sample
 from ._select import CALL_TYPES
 from .exceptions import (
+    Forbidden,
     InvalidMessage,
+    Refusal,
+    Reject,
     SchemaError,
     SegmentSpecError,
     Unauthorized,
+    Unavailable,
     UnknownSchemaName,
 )
 
@@ -60,25 +73,36 @@ __all__ = [
     "MAX_BATCH_ITEMS",
     "MAX_MESSAGE_BYTES",
     "REGISTRY",
+    "Accepted",
     "Alias",
     "Batch",
     "Checker",
+    "Delivery",
+    "Destination",
     "Event",
+    "Forbidden",
     "Group",
     "Identify",
     "InvalidMessage",
     "Issue",
+    "MemoryWindow",
     "Message",
     "Normalized",
     "Page",
+    "RedisWindow",
+    "Refusal",
+    "Reject",
     "Rejection",
+    "Reply",
     "SchemaError",
     "Screen",
     "SegmentSpecError",
     "Severity",
     "Track",
     "Unauthorized",
+    "Unavailable",
     "UnknownSchemaName",
+    "Window",
     "api_key",
     "check",
     "check_batch",

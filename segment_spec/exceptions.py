@@ -6,12 +6,20 @@ The tree (builtin bases in brackets, so ``except ValueError`` keeps working wher
     ├── InvalidMessage [ValueError]
     ├── SchemaError [ValueError]
     ├── Unauthorized [ValueError]
-    └── UnknownSchemaName [LookupError]
+    ├── UnknownSchemaName [LookupError]
+    └── Refusal
+        ├── Reject
+        ├── Forbidden
+        └── Unavailable
 
 ``check()`` itself never raises: it returns a :class:`~segment_spec.Rejection`. The exceptions
 are for the functions that raise by design (``validate``, ``api_key``, ``schema``) and for a
 schema that cannot be used. Arguments of the wrong type still raise ``TypeError`` or
 ``ValueError``, as in the standard library.
+
+The :class:`Refusal` family is raised by a :class:`~segment_spec.Destination`'s handlers, not by
+the package: each says which reply Segment gets (400, 403 or 503; ``Unauthorized`` gives a
+401).
 
 >>> from segment_spec.exceptions import SegmentSpecError, UnknownSchemaName
 >>> issubclass(UnknownSchemaName, SegmentSpecError) and issubclass(UnknownSchemaName, LookupError)
@@ -24,10 +32,14 @@ from ._issue import Issue
 from ._reply import Rejection, reject
 
 __all__ = [
+    "Forbidden",
     "InvalidMessage",
+    "Refusal",
+    "Reject",
     "SchemaError",
     "SegmentSpecError",
     "Unauthorized",
+    "Unavailable",
     "UnknownSchemaName",
 ]
 
@@ -96,3 +108,53 @@ class UnknownSchemaName(SegmentSpecError, LookupError):
         self.suggestions = suggestions
         hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
         super().__init__(f"no {looked_for} is named {name!r}{hint}")
+
+
+class Refusal(SegmentSpecError):
+    """A handler's refusal of a message: raise a subclass, and the destination answers Segment
+    with its :attr:`status` and ``{"message": message}``.
+
+    Attributes:
+        status: The HTTP status of the reply.
+        message: The text of the reply's body, shown in Segment's debugger: say what is wrong,
+            and do not repeat the customer's data in it.
+    """
+
+    status: int = 400
+
+    def __init__(self, message: str) -> None:
+        if not isinstance(message, str) or not message.strip():
+            raise TypeError(f"{type(self).__name__} needs a non-empty message (a str)")
+        super().__init__(message)
+        self.message = message
+
+
+class Reject(Refusal):
+    """The message is at fault (400): Segment does not send it again.
+
+    >>> Reject("an email address is required").status
+    400
+    """
+
+    status = 400
+
+
+class Forbidden(Refusal):
+    """The API key is valid but may not do this (403).
+
+    >>> Forbidden("this plan does not include group calls").status
+    403
+    """
+
+    status = 403
+
+
+class Unavailable(Refusal):
+    """The destination cannot take messages now (503): Segment retries later, so nothing is
+    lost.
+
+    >>> Unavailable("down for maintenance").status
+    503
+    """
+
+    status = 503
