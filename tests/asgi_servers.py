@@ -1,8 +1,10 @@
-"""Real uvicorn servers on 127.0.0.1 for the receiver test kit, and small ASGI apps to serve.
+"""Real servers on 127.0.0.1 for the receiver tests, and small ASGI apps to serve.
 
 ``serve`` runs ``uvicorn.Server`` in a background thread on a free loopback port and stops it on
-exit; every wait is bounded. The apps are deliberately broken receivers (each gets one part of
-the contract wrong) and a recorder that keeps what each request looked like on the wire.
+exit; ``serve_wsgi`` does the same with waitress; ``serve_process`` runs a server command (a
+gunicorn, a uvicorn, a redis-server) in its own process. Every wait is bounded. The apps are
+deliberately broken receivers (each gets one part of the contract wrong) and a recorder that
+keeps what each request looked like on the wire.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -54,6 +57,77 @@ class TLSFiles:
     ca: Path
     cert: Path
     key: Path
+
+
+def make_tls(folder: Path) -> TLSFiles:
+    """A new test CA and a certificate for 127.0.0.1 that it signed, written to ``folder``."""
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    files = TLSFiles(folder / "ca.pem", folder / "cert.pem", folder / "key.pem")
+    ca.cert_pem.write_to_path(str(files.ca))
+    cert.cert_chain_pems[0].write_to_path(str(files.cert))
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(str(files.cert), append=True)
+    cert.private_key_pem.write_to_path(str(files.key))
+    return files
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_wsgi(app: Any) -> Iterator[str]:
+    """Serve a WSGI app with waitress on 127.0.0.1; yield its origin (``http://host:port``)."""
+    import waitress.server
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
+    port = server.effective_port  # type: ignore[union-attr]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        thread.join(STARTUP_SECONDS)
+
+
+@contextmanager
+def serve_process(
+    argv: list[str], port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server command until it accepts connections on ``port``; stop it on exit."""
+    process = subprocess.Popen(
+        argv, env=env, cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 3 * STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                raise RuntimeError(f"{argv[0]} exited with {process.returncode}: {error[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{' '.join(argv[:3])} did not start") from None
+                time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(STARTUP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(STARTUP_SECONDS)
+        if process.stderr:
+            process.stderr.close()
 
 
 @contextmanager

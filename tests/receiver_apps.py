@@ -58,7 +58,8 @@ def flask_app() -> Any:
         return {"status": "ok"}
 
     dest, recorder = full_destination()
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {MOUNT: dest.wsgi()})  # type: ignore[method-assign]
+    mounted = DispatcherMiddleware(app.wsgi_app, {MOUNT: dest.wsgi()})
+    app.wsgi_app = mounted  # type: ignore[method-assign]
     app.config["recorder"] = recorder
     return app
 
@@ -82,10 +83,15 @@ def fastapi_app() -> Any:
 def starlette_app() -> Any:
     """A Starlette app with the destination mounted at :data:`MOUNT`."""
     from starlette.applications import Starlette
-    from starlette.routing import Mount
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount, Route
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
 
     dest, recorder = full_destination()
-    app = Starlette(routes=[Mount(MOUNT, app=dest.asgi())])
+    app = Starlette(routes=[Route("/health", health), Mount(MOUNT, app=dest.asgi())])
     app.state.recorder = recorder
     return app
 
@@ -96,7 +102,7 @@ def _counting_destination(window: Any) -> Destination:
     dest = Destination({KEY}, dedupe=window)
     key = os.environ.get("SEGMENT_SPEC_COUNT_KEY", "handled")
 
-    if hasattr(counter, "aclose"):  # redis.asyncio: the handler is a coroutine
+    if window._is_async:  # redis.asyncio: the handler is a coroutine
 
         async def handle_async(message: Message, delivery: Delivery) -> None:
             await counter.incr(f"{key}:{message.message_id}")

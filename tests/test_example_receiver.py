@@ -1,234 +1,106 @@
-"""examples/receiver.py as an ASGI app, called directly (no server): each rule it documents."""
+"""The example receivers in examples/, each served by a real server and graded by
+``segment-spec conformance``: the plain uvicorn app (run as its own process, the way its
+docstring says), the FastAPI app on uvicorn and the Flask app on waitress."""
 
 from __future__ import annotations
 
-import asyncio
+import importlib.util
 import json
-from collections.abc import MutableMapping
-from typing import Any
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
 
 import pytest
-from asgi_servers import load_example_receiver
+from asgi_servers import free_port, serve, serve_process, serve_wsgi
 
-import segment_spec
+from segment_spec._cli import main
 
-receiver = load_example_receiver()
-
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 KEY = "segment"
-AUTH = (b"authorization", b"Basic c2VnbWVudDo=")
-TRACK = {"type": "track", "event": "Signed Up", "userId": "u-1", "messageId": "m-1"}
 
 
-class Reply:
-    """What the app sent back, and how much of the body it asked for."""
-
-    def __init__(self) -> None:
-        self.status = 0
-        self.headers: dict[bytes, bytes] = {}
-        self.body = b""
-        self.reads = 0
-
-    def json(self) -> Any:
-        return json.loads(self.body)
+def load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Import examples/<name>.py afresh, with SEGMENT_API_KEYS set to :data:`KEY`."""
+    monkeypatch.setenv("SEGMENT_API_KEYS", KEY)
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def call(
-    app: Any,
-    body: bytes = b"",
-    *,
-    method: str = "POST",
-    headers: tuple[tuple[bytes, bytes], ...] = (AUTH,),
-    chunk: int | None = None,
-) -> Reply:
-    """Run one HTTP request through the ASGI app; the body arrives in ``chunk``-sized parts."""
-    reply = Reply()
-    size = chunk or max(len(body), 1)
-    parts = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
-
-    async def receive() -> MutableMapping[str, Any]:
-        if reply.reads >= len(parts):
-            return {"type": "http.disconnect"}
-        reply.reads += 1
-        more = reply.reads < len(parts)
-        return {"type": "http.request", "body": parts[reply.reads - 1], "more_body": more}
-
-    async def send(event: MutableMapping[str, Any]) -> None:
-        if event["type"] == "http.response.start":
-            reply.status = event["status"]
-            reply.headers = dict(event["headers"])
-        else:
-            reply.body += event.get("body", b"")
-
-    scope = {"type": "http", "method": method, "path": "/", "headers": list(headers)}
-    asyncio.run(app(scope, receive, send))
-    return reply
+def graded(capsys: pytest.CaptureFixture[str], url: str, *options: str) -> list[dict[str, str]]:
+    capsys.readouterr()
+    status = main(["conformance", url, "--api-key", KEY, "--json", *options])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row for row in rows if row["result"] != "pass"] == []
+    assert status == 0
+    assert len(rows) > 10
+    return rows
 
 
-def test_accepts_a_valid_message() -> None:
-    app = receiver.make_app([KEY])
-    reply = call(app, json.dumps(TRACK).encode())
-    assert (reply.status, reply.json()) == (200, {})
-    assert reply.headers[b"content-type"] == b"application/json"
-    assert app.processed == 1
-
-
-@pytest.mark.parametrize(
-    ("headers", "message"),
-    [
-        pytest.param((), "the Authorization header is missing", id="missing"),
-        pytest.param(
-            ((b"authorization", b"Bearer x"),),
-            "the Authorization header must use the Basic scheme",
-            id="not-basic",
-        ),
-        pytest.param(
-            ((b"authorization", b"Basic b3RoZXI6"),), "the API key is not valid", id="wrong-key"
-        ),
-    ],
-)
-def test_refuses_a_bad_key_with_401(headers: tuple[tuple[bytes, bytes], ...], message: str) -> None:
-    app = receiver.make_app([KEY])
-    reply = call(app, json.dumps(TRACK).encode(), headers=headers)
-    assert (reply.status, reply.json()) == (401, {"message": message})
-    assert reply.headers[b"content-type"] == b"application/json"
-    assert app.processed == 0
-
-
-def test_any_of_several_keys() -> None:
-    app = receiver.make_app(["other", KEY])
-    assert call(app, json.dumps(TRACK).encode()).status == 200
-
-
-def test_rejection_body_comes_from_the_library() -> None:
-    body = json.dumps({"type": "track", "userId": "u-1"}).encode()
-    reply = call(receiver.make_app([KEY]), body)
-    rejection = segment_spec.check(body)
-    assert isinstance(rejection, segment_spec.Rejection)
-    assert (reply.status, reply.body) == (400, rejection.json())
-
-
-def test_unsupported_call_gets_501() -> None:
-    app = receiver.make_app([KEY], supported={"identify"})
-    reply = call(app, json.dumps(TRACK).encode())
-    assert reply.status == 501
-    assert reply.json() == {"message": "this destination does not support track calls"}
-
-
-def test_oversize_body_is_refused_without_reading_all_of_it() -> None:
-    big = {**TRACK, "properties": {"blob": "x" * 100_000}}
-    reply = call(receiver.make_app([KEY]), json.dumps(big).encode(), chunk=8192)
-    assert reply.status == 400
-    assert "Segment's limit is 32,768 bytes" in reply.json()["message"]
-    # 32 KiB + 1 byte is five 8 KiB parts: the other eight are never asked for.
-    assert reply.reads == 5
-
-
-def test_other_methods_get_405() -> None:
-    reply = call(receiver.make_app([KEY]), method="GET")
-    assert reply.status == 405
-    assert reply.headers[b"allow"] == b"POST"
-    assert reply.json() == {"message": "only POST is accepted"}
-
-
-def test_duplicate_is_answered_200_and_processed_once() -> None:
-    app = receiver.make_app([KEY])
-    body = json.dumps(TRACK).encode()
-    assert [call(app, body).status for _ in range(3)] == [200, 200, 200]
-    assert (app.processed, app.duplicates) == (1, 2)
-
-
-def test_messages_without_an_id_are_all_processed() -> None:
-    app = receiver.make_app([KEY])
-    body = json.dumps({k: v for k, v in TRACK.items() if k != "messageId"}).encode()
-    call(app, body)
-    call(app, body)
-    assert (app.processed, app.duplicates) == (2, 0)
-
-
-def test_lifespan() -> None:
-    events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
-    sent: list[str] = []
-
-    async def receive() -> MutableMapping[str, Any]:
-        return next(events)
-
-    async def send(event: MutableMapping[str, Any]) -> None:
-        sent.append(event["type"])
-
-    asyncio.run(receiver.make_app([KEY])({"type": "lifespan"}, receive, send))
-    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-
-
-def test_no_keys_is_an_error() -> None:
-    with pytest.raises(ValueError, match="at least one API key"):
-        receiver.make_app([])
-
-
-# --- the de-duplication window ------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_window_forgets_ids_older_than_the_window() -> None:
-    clock = Clock()
-    seen = receiver.SeenIds(window=60.0, capacity=10, clock=clock)
-    assert seen.first_time(KEY, "a")
-    clock.now = 59.0
-    assert not seen.first_time(KEY, "a")
-    assert seen.first_time(KEY, "b")
-    clock.now = 61.0  # "a" (seen at 0) has aged out, "b" (seen at 59) has not
-    assert seen.first_time(KEY, "a")
-    assert not seen.first_time(KEY, "b")
-
-
-def test_window_is_bounded_by_count() -> None:
-    seen = receiver.SeenIds(window=3600.0, capacity=3, clock=Clock())
-    for message_id in "abcd":
-        assert seen.first_time(KEY, message_id)
-    assert len(seen) == 3
-    assert seen.first_time(KEY, "a")  # the oldest was dropped to make room
-    assert not seen.first_time(KEY, "d")
-
-
-def test_window_is_per_api_key() -> None:
-    seen = receiver.SeenIds(clock=Clock())
-    assert seen.first_time("one", "a")
-    assert seen.first_time("two", "a")
-    assert not seen.first_time("one", "a")
-
-
-# --- main ---------------------------------------------------------------------------------------
-
-
-def test_main_runs_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
-
-    calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
-    monkeypatch.setenv("SEGMENT_API_KEYS", "one, two")
-    receiver.main(["--port", "8443", "--ssl-certfile", "c.pem", "--ssl-keyfile", "k.pem"])
-    ((app, options),) = calls
-    assert app.keys == ("one", "two")
-    assert app.supported is None
-    assert options == {
-        "host": "127.0.0.1",
-        "port": 8443,
-        "ssl_certfile": "c.pem",
-        "ssl_keyfile": "k.pem",
-    }
-
-
-def test_main_needs_keys(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_the_uvicorn_example_run_as_a_program_passes_conformance(
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.delenv("SEGMENT_API_KEYS", raising=False)
-    with pytest.raises(SystemExit) as caught:
-        receiver.main([])
-    assert caught.value.code == 2
-    assert "SEGMENT_API_KEYS" in capsys.readouterr().err
+    port = free_port()
+    argv = [sys.executable, str(EXAMPLES / "receiver.py"), "--port", str(port)]
+    with serve_process(argv, port, {**os.environ, "SEGMENT_API_KEYS": f"other, {KEY}"}):
+        graded(capsys, f"http://127.0.0.1:{port}/")
+
+
+def test_the_uvicorn_example_needs_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "SEGMENT_API_KEYS"}
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "receiver.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "SEGMENT_API_KEYS" in done.stderr
+
+
+def test_the_uvicorn_examples_app_answers_501_outside_supported(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = load("receiver", monkeypatch)
+    five = module.make_app([KEY], supported={"track", "identify", "page", "screen", "group"})
+    with serve(five) as url:
+        graded(capsys, url, "--unsupported", "alias")
+
+
+def test_the_fastapi_example_passes_conformance(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = load("fastapi_receiver", monkeypatch)
+    with serve(module.app) as url:
+        origin = url.rsplit("/v1/segment", 1)[0]
+        unsupported = [
+            option
+            for call in ("page", "screen", "group", "alias")
+            for option in ("--unsupported", call)
+        ]
+        graded(capsys, origin + "/segment/", *unsupported)
+
+
+def test_the_flask_example_passes_conformance(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = load("flask_receiver", monkeypatch)
+    with serve_wsgi(module.app) as origin:
+        graded(capsys, origin + "/segment")
+
+
+@pytest.mark.parametrize("name", ["receiver", "fastapi_receiver", "flask_receiver"])
+def test_each_example_is_a_few_lines(name: str) -> None:
+    code = [
+        line
+        for line in (EXAMPLES / f"{name}.py").read_text("utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert len(code) <= 60, len(code)

@@ -7,33 +7,51 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 
 
-def _receive() -> Any:
-    block = re.search(r"```python\n(.*?)```", README, re.DOTALL)
-    assert block is not None
-    code = block[1]
-    assert len([line for line in code.splitlines() if line.strip()]) <= 12
-    namespace: dict[str, Any] = {}
+def _blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+
+
+def _run(code: str, **names: Any) -> dict[str, Any]:
+    namespace: dict[str, Any] = dict(names)
     exec(compile(code, "README.md", "exec"), namespace)
-    return namespace["receive"]
+    return namespace
 
 
-def _basic(key: str) -> str:
-    return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+def _basic(key: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
 
 
-def test_readme_receiver() -> None:
-    receive = _receive()
-    track = b'{"type": "track", "event": "Signed Up", "userId": "u1"}'
-    assert receive(_basic("my-key"), track) == (200, {})
-    assert receive(_basic("other"), track) == (401, {"message": "unknown API key"})
-    status, body = receive(None, track)
-    assert status == 401
-    assert body["message"]
-    assert receive(_basic("my-key"), b'{"type": "track", "userId": "u1"}')[0] == 400
-    assert receive(_basic("my-key"), b'{"type": "page", "userId": "u1"}')[0] == 501
+def test_readme_receiver_is_ten_lines_and_does_what_it_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = _blocks()[0]
+    assert len([line for line in code.splitlines() if line.strip()]) <= 12
+    namespace = _run(code)
+    dest, app = namespace["dest"], namespace["app"]
+    track = (
+        b'{"type": "track", "event": "Signed Up", "userId": "u1", "properties": {"planName": 1}}'
+    )
+    reply = dest.receive(_basic("my-key"), track)
+    assert (reply.status, reply.message) == (200, "ok")
+    assert capsys.readouterr().out == "Signed Up {'plan_name': 1}\n"
+    assert dest.receive(_basic("other"), track).status == 401
+    assert dest.receive({}, track).status == 401
+    assert dest.receive(_basic("my-key"), b'{"type": "track", "userId": "u1"}').status == 400
+    assert dest.receive(_basic("my-key"), b'{"type": "page", "userId": "u1"}').status == 501
+    # The app is the same destination, as an ASGI app.
+    assert app.destination is dest
+
+
+def test_readme_check_example() -> None:
+    namespace = _run(_blocks()[1], body=b'{"type": "page", "userId": "u1"}')
+    assert namespace["reply"][0] == 501
+    namespace = _run(_blocks()[1], body=b'{"type": "track", "userId": "u1"}')
+    assert namespace["reply"] == (400, {"message": "event is required: a non-empty string"})
 
 
 def test_readme_has_exactly_two_setup_commands() -> None:

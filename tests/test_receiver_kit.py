@@ -13,18 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from asgi_servers import (
-    App,
     ConflictOnDuplicate,
     PlainText,
     Recorder,
     TLSFiles,
     always_ok,
     load_example_receiver,
+    make_tls,
     serve,
 )
+from receiver_apps import Recorder as Recorded
+from receiver_apps import full_destination
 
+from segment_spec import Destination
 from segment_spec._cli import main
 
 KEY = "segment"
@@ -42,26 +44,18 @@ OTHER_ERRORS = ("missing Authorization", "wrong API key", "unknown call type")
 
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
-    folder = tmp_path_factory.mktemp("tls")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1")
-    files = TLSFiles(folder / "ca.pem", folder / "cert.pem", folder / "key.pem")
-    ca.cert_pem.write_to_path(str(files.ca))
-    cert.cert_chain_pems[0].write_to_path(str(files.cert))
-    for extra in cert.cert_chain_pems[1:]:
-        extra.write_to_path(str(files.cert), append=True)
-    cert.private_key_pem.write_to_path(str(files.key))
-    return files
+    return make_tls(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
-def app() -> Any:
-    return receiver.make_app([KEY])
+def destination() -> tuple[Destination, Recorded]:
+    """A destination handling all six calls, and what its handler was given."""
+    return full_destination()
 
 
 @pytest.fixture
-def url(app: App) -> Iterator[str]:
-    with serve(app) as address:
+def url(destination: tuple[Destination, Recorded]) -> Iterator[str]:
+    with serve(destination[0].asgi()) as address:
         yield address
 
 
@@ -148,7 +142,7 @@ def test_https_certificate_is_verified(
         assert status == 2
         assert "certificate not trusted" in err[-1]
         status, out, _ = run(capsys, "send", address, "--api-key", KEY, "--insecure", path)
-        assert (status, out) == (0, ["1 200"])
+        assert (status, out) == (0, ["1 200 ok"])
 
 
 def test_receiver_answering_200_to_everything(capsys: pytest.CaptureFixture[str]) -> None:
@@ -195,15 +189,18 @@ def test_unreachable_receiver_exits_2(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_send_valid_messages_exits_0(
-    url: str, app: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    url: str,
+    destination: tuple[Destination, Recorded],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     status, out, err = run(
         capsys, "send", url, "--api-key", KEY, ndjson(tmp_path, TRACK, IDENTIFY, PAGE)
     )
     assert status == 0
-    assert out == ["1 200", "2 200", "3 200"]
+    assert out == ["1 200 ok", "2 200 ok", "3 200 ok"]
     assert err == ["3 of 3 message(s) answered, 0 not 2xx"]
-    assert app.processed == 3
+    assert len(destination[1].messages) == 3
 
 
 def test_send_prints_the_rejection_and_exits_1(
@@ -213,11 +210,11 @@ def test_send_prints_the_rejection_and_exits_1(
     status, out, _ = run(capsys, "send", url, "--api-key", KEY, path)
     assert status == 1
     assert out == [
-        "1 200",
+        "1 200 ok",
         "2 400 event is required: a non-empty string",
         "3 501 type must name a Segment call (identify, track, page, screen, group or alias); "
         "other call types are not supported",
-        "4 200",
+        "4 200 ok",
     ]
 
 
@@ -280,7 +277,7 @@ def test_send_with_concurrency_reuses_connections(
         )
     assert status == 0
     # Printed in input order whatever order the replies came in.
-    assert out == [f"{n} 200" for n in range(1, 13)]
+    assert out == [f"{n} 200 ok" for n in range(1, 13)]
     assert sorted(json.loads(seen.body)["message_id"] for seen in recorder.seen) == sorted(
         m["message_id"] for m in messages
     )
@@ -293,7 +290,7 @@ def test_send_splits_a_batch_envelope(tmp_path: Path, capsys: pytest.CaptureFixt
     path.write_text(json.dumps({"batch": [TRACK, IDENTIFY]}, indent=2), encoding="utf-8")
     with serve(recorder) as address:
         status, out, _ = run(capsys, "send", address, "--api-key", KEY, str(path))
-    assert (status, out) == (0, ["1 200", "2 200"])
+    assert (status, out) == (0, ["1 200 ok", "2 200 ok"])
     assert [json.loads(seen.body) for seen in recorder.seen] == [TRACK, IDENTIFY]
 
 
@@ -314,13 +311,17 @@ def test_send_rate_sets_a_minimum_duration(
 
 
 def test_duplicates_are_answered_200_but_processed_once(
-    url: str, app: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    url: str,
+    destination: tuple[Destination, Recorded],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     status, out, _ = run(
         capsys, "send", url, "--api-key", KEY, ndjson(tmp_path, TRACK, IDENTIFY, TRACK, TRACK)
     )
-    assert (status, out) == (0, ["1 200", "2 200", "3 200", "4 200"])
-    assert (app.processed, app.duplicates) == (2, 2)
+    again = "200 already received: a message with this message_id was processed"
+    assert (status, out) == (0, ["1 200 ok", "2 200 ok", f"3 {again}", f"4 {again}"])
+    assert destination[1].ids == [TRACK["message_id"], IDENTIFY["message_id"]]
 
 
 def test_send_to_https_with_cacert(
@@ -338,7 +339,7 @@ def test_send_to_https_with_cacert(
             ndjson(tmp_path, TRACK, NO_EVENT),
         )
     assert status == 1
-    assert out == ["1 200", "2 400 event is required: a non-empty string"]
+    assert out == ["1 200 ok", "2 400 event is required: a non-empty string"]
 
 
 def test_send_to_a_closed_port_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -177,7 +177,8 @@ class Delivery:
 
 
 HandlerResult: TypeAlias = "Accepted | None"
-Handler: TypeAlias = Callable[[Message, Delivery], "HandlerResult | Awaitable[HandlerResult]"]
+# The message is typed Any so that a handler may say which class it takes (``Track``).
+Handler: TypeAlias = Callable[[Any, Delivery], "HandlerResult | Awaitable[HandlerResult]"]
 KeyDecision: TypeAlias = Callable[[str], Any]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import threading
 import time
 from collections import OrderedDict
@@ -139,7 +140,7 @@ class RedisWindow:
         self.client = client
         self.seconds = float(seconds)
         self.prefix = prefix
-        self._is_async = asyncio.iscoroutinefunction(getattr(client, "set", None))
+        self._is_async = _is_asyncio(client)
 
     @classmethod
     def from_url(
@@ -183,3 +184,13 @@ class RedisWindow:
 
     def __repr__(self) -> str:
         return f"RedisWindow(seconds={self.seconds:g}, prefix={self.prefix!r})"
+
+
+def _is_asyncio(client: Any) -> bool:
+    """Whether ``client`` is one of redis's asyncio clients (their methods return awaitables
+    without being coroutine functions, so the class says it)."""
+    try:
+        import redis.asyncio
+    except ImportError:  # not redis's: a client whose set() is a coroutine function
+        return inspect.iscoroutinefunction(getattr(client, "set", None))
+    return isinstance(client, redis.asyncio.Redis | redis.asyncio.RedisCluster)
