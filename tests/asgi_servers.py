@@ -90,11 +90,17 @@ def serve_wsgi(app: Any) -> Iterator[str]:
     port = server.effective_port  # type: ignore[union-attr]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    def stop() -> None:  # in the server's own loop: a socket closed under its select() fails it
+        for channel in list(server._map.values()):  # type: ignore[union-attr]
+            channel.close()
+
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.close()
+        server.trigger.pull_trigger(stop)  # type: ignore[union-attr]
         thread.join(STARTUP_SECONDS)
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        assert not thread.is_alive(), "the waitress test server did not stop"
 
 
 @contextmanager
