@@ -183,7 +183,8 @@ def test_the_module_functions_learn_on_the_default_checker_only() -> None:
     segment_spec.normalize(traffic[2])
     after = _module_state()
     changed = {name for name in before if before[name] != after[name]}
-    assert changed and changed <= set(_memos(_check._DEFAULT))
+    assert changed
+    assert changed <= set(_memos(_check._DEFAULT))
 
 
 def test_one_checker_is_safe_across_threads() -> None:
