@@ -117,6 +117,11 @@ def _now() -> str:
 
 def sample_messages() -> dict[str, dict[str, Any]]:
     """One realistic message per call type, snake_case as Segment sends it, fresh message ids."""
+    # Not segment_spec.sample(): a probe needs a fresh message_id and the current time on every
+    # run (a receiver de-duplicates by id and may refuse stale times), where a sample is the same
+    # bytes forever; and a probe stays small, so a failed row points at the contract, not at a
+    # detail of a rich context. Like sample()'s default, these are in snake_case, the form
+    # Segment forwards to a Direct destination.
     now = _now()
     context = {
         "ip": "203.0.113.7",
