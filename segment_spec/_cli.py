@@ -165,7 +165,10 @@ def _parser() -> argparse.ArgumentParser:
     send = commands.add_parser(
         "send",
         help="POST messages to a receiver the way Segment does, one per request",
-        description="POST each message with Segment's headers; exit 1 when any reply is not 2xx.",
+        description=(
+            "POST each message with Segment's headers, retrying the replies Segment retries;"
+            " exit 1 when any message's last reply is not 2xx (or not a status of --expect)."
+        ),
     )
     add_send_arguments(send)
     conformance = commands.add_parser(
