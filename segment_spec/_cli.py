@@ -174,7 +174,11 @@ def _parser() -> argparse.ArgumentParser:
     conformance = commands.add_parser(
         "conformance",
         help="grade a receiver against Segment's Direct destination contract",
-        description="Send probe messages and grade the replies; exit 0 only when all pass.",
+        description=(
+            "Send probe messages and grade the replies; exit 0 only when all pass, 1 when any"
+            " fails, 2 when the receiver cannot be reached, 3 when it is under maintenance"
+            " (503 to every message it should accept)."
+        ),
     )
     add_conformance_arguments(conformance)
     return parser
