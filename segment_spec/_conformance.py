@@ -35,6 +35,7 @@ from ._send import (
 )
 
 __all__ = [
+    "Answered",
     "Check",
     "Expectation",
     "Outcome",
@@ -325,6 +326,7 @@ def grade(check: Check, responses: Sequence[Response]) -> tuple[Row, ...]:
 
 
 Answered = tuple[tuple[Check, tuple[Response, ...]], ...]
+"""Each check sent, with the replies to its requests, in order."""
 
 
 def send_checks(client: Client, checks: Iterable[Check]) -> Answered:

@@ -648,7 +648,7 @@ def _deliver(client: Client, index: int, located: Located, settings: _Settings) 
     Raises :class:`EndpointError` when no reply can be had.
     """
     attempts = 0
-    started = 0.0
+    started = answered = 0.0
     response: Response | None = None
     while True:
         if settings.bucket is not None:
@@ -658,13 +658,13 @@ def _deliver(client: Client, index: int, located: Located, settings: _Settings) 
         if attempts == 0:
             started = time.monotonic()
         response = client.post(located.body, settings.auth)
+        answered = time.monotonic()
         attempts += 1
         if attempts > settings.policy.retries or not settings.policy.retried(response):
             break
         if settings.stop.wait(settings.policy.wait(attempts, response)):
             break
-    elapsed = time.monotonic() - started if attempts else 0.0
-    return _Outcome(index, located, response, attempts=attempts, elapsed=elapsed)
+    return _Outcome(index, located, response, attempts=attempts, elapsed=answered - started)
 
 
 def _worker(
