@@ -2,8 +2,8 @@
 
 ``validate`` and ``normalize`` read files that hold one JSON message, one batch envelope
 (``{"batch": [...]}``), or NDJSON (one of those per line); ``-`` reads standard input.
-``sample NAME`` prints an example message; ``send`` and ``conformance`` play Segment against a
-receiver (see docs/testing-your-destination.md).
+``sample NAME`` prints an example message (``sample --list`` the names); ``send`` and
+``conformance`` play Segment against a receiver (see docs/testing-your-destination.md).
 
 Exit status: 0 when every message is valid, 1 when any is rejected, 2 on a usage error (bad
 arguments, a file that cannot be read).
@@ -26,7 +26,7 @@ from ._files import UsageError, read_input, records, validate_files
 from ._issue import Issue
 from ._normalize import Normalizer
 from ._parse import decode
-from ._sample import sample
+from ._sample import sample, sample_names
 from ._select import CALL_TYPES
 from ._send import add_send_arguments, run_send
 
@@ -78,8 +78,15 @@ def _normalize(args: argparse.Namespace, stdin: BinaryIO) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
+    if args.list:
+        if args.name is not None:
+            raise UsageError("sample: give a NAME or --list, not both")
+        sys.stdout.write("".join(f"{name}\n" for name in sample_names()))
+        return 0
+    if args.name is None:
+        raise UsageError("sample: give a NAME (a call type or an event), or --list for the names")
     try:
-        message = sample(args.name)
+        message = sample(args.name, wire="camel" if args.camel else args.wire or "snake")
     except UnknownSchemaName as error:
         raise UsageError(str(error)) from None
     option = orjson.OPT_INDENT_2 if args.pretty else 0
@@ -130,23 +137,48 @@ def _parser() -> argparse.ArgumentParser:
     sample_command = commands.add_parser(
         "sample",
         help="print a realistic example message of a call type or a semantic event",
-        description="Print a deterministic example message, as Segment's test calls gave.",
+        description=(
+            "Print a deterministic example message, as Segment's test calls gave: in snake_case"
+            " as Segment forwards it to a Direct destination, or in camelCase with --camel."
+        ),
     )
     sample_command.add_argument(
-        "name", metavar="NAME", help='a call type ("track") or an event ("Order Completed")'
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help='a call type ("track") or an event ("Order Completed"), in any letter case',
     )
+    sample_command.add_argument(
+        "--list", action="store_true", help="print every NAME, one per line, and nothing else"
+    )
+    wire = sample_command.add_mutually_exclusive_group()
+    wire.add_argument(
+        "--wire",
+        choices=("snake", "camel"),
+        # No default here: argparse sees a conflict with --camel only for a value that is not
+        # the default object, and "snake" would be.
+        help="snake: as Segment forwards it (the default); camel: as Segment's libraries send it",
+    )
+    wire.add_argument("--camel", action="store_true", help="short for --wire camel")
     sample_command.add_argument("--pretty", action="store_true", help="indent the output")
 
     send = commands.add_parser(
         "send",
         help="POST messages to a receiver the way Segment does, one per request",
-        description="POST each message with Segment's headers; exit 1 when any reply is not 2xx.",
+        description=(
+            "POST each message with Segment's headers, retrying the replies Segment retries;"
+            " exit 1 when any message's last reply is not 2xx (or not a status of --expect)."
+        ),
     )
     add_send_arguments(send)
     conformance = commands.add_parser(
         "conformance",
         help="grade a receiver against Segment's Direct destination contract",
-        description="Send probe messages and grade the replies; exit 0 only when all pass.",
+        description=(
+            "Send probe messages and grade the replies; exit 0 only when all pass, 1 when any"
+            " fails, 2 when the receiver cannot be reached, 3 when it is under maintenance"
+            " (503 to every message it should accept)."
+        ),
     )
     add_conformance_arguments(conformance)
     return parser

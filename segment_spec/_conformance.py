@@ -4,6 +4,10 @@ The checks are data (:class:`Check`: a name, the request to send, the expected r
 :func:`build_checks`; :func:`grade` turns the replies into :class:`Row` values. Each check gives
 a status row, and, where its reply is an error, a row for the JSON ``{"message": ...}`` body (when
 the check asks for one) and a row for ``Content-Type: application/json``.
+
+A receiver that answers 503 to every message it should accept is under maintenance: nothing it
+answers says whether it keeps the contract, so :func:`under_maintenance` makes that the one
+finding instead of a table of failures, and the command exits with its own status (3).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ._send import (
 )
 
 __all__ = [
+    "Answered",
     "Check",
     "Expectation",
     "Outcome",
@@ -42,12 +47,18 @@ __all__ = [
     "run_checks",
     "run_conformance",
     "sample_messages",
+    "send_checks",
     "table",
+    "under_maintenance",
 ]
 
 ACCEPTED = frozenset(range(200, 300))
 # A type no Segment call has: the receiver must answer it with 501.
 UNKNOWN_CALL = "x-segment-spec-unknown"
+# The status of a receiver that is down for maintenance (or overloaded): Segment retries it.
+UNAVAILABLE = 503
+# The exit status when the receiver answered 503 to every message it should accept.
+EXIT_UNDER_MAINTENANCE = 3
 
 
 class Outcome(Enum):
@@ -117,6 +128,11 @@ def _now() -> str:
 
 def sample_messages() -> dict[str, dict[str, Any]]:
     """One realistic message per call type, snake_case as Segment sends it, fresh message ids."""
+    # Not segment_spec.sample(): a probe needs a fresh message_id and the current time on every
+    # run (a receiver de-duplicates by id and may refuse stale times), where a sample is the same
+    # bytes forever; and a probe stays small, so a failed row points at the contract, not at a
+    # detail of a rich context. Like sample()'s default, these are in snake_case, the form
+    # Segment forwards to a Direct destination.
     now = _now()
     context = {
         "ip": "203.0.113.7",
@@ -309,16 +325,58 @@ def grade(check: Check, responses: Sequence[Response]) -> tuple[Row, ...]:
     return tuple(rows)
 
 
+Answered = tuple[tuple[Check, tuple[Response, ...]], ...]
+"""Each check sent, with the replies to its requests, in order."""
+
+
+def send_checks(client: Client, checks: Iterable[Check]) -> Answered:
+    """Send every check over one kept-alive client, in order; each check with its replies.
+
+    Raises :class:`~segment_spec._send.EndpointError` when the receiver cannot be reached.
+    """
+    return tuple(
+        (check, tuple(client.post(check.probe.body, check.probe.auth) for _ in range(check.repeat)))
+        for check in checks
+    )
+
+
 def run_checks(client: Client, checks: Iterable[Check]) -> tuple[Row, ...]:
     """Send every check over one kept-alive client and grade the replies, in order.
 
     Raises :class:`~segment_spec._send.EndpointError` when the receiver cannot be reached.
     """
-    rows: list[Row] = []
-    for check in checks:
-        responses = [client.post(check.probe.body, check.probe.auth) for _ in range(check.repeat)]
-        rows.extend(grade(check, responses))
-    return tuple(rows)
+    return tuple(
+        row for check, responses in send_checks(client, checks) for row in grade(check, responses)
+    )
+
+
+def under_maintenance(answered: Iterable[tuple[Check, Sequence[Response]]]) -> Row | None:
+    """The one finding for a receiver under maintenance, or None for one that is not.
+
+    A receiver is under maintenance when it answered 503 to every request that should have been
+    accepted (the checks that expect a 2xx). Its other replies grade nothing: a receiver that is
+    down cannot be said to break the contract, and a table of its failures would hide why.
+
+    >>> check = Check("track call", Probe(b"{}", None), Expectation(ACCEPTED, "2xx"))
+    >>> down = Response(503, "application/json", b'{"message": "down"}', retry_after="120")
+    >>> under_maintenance([(check, (down, down))]).got
+    '503 to all 2 valid requests (Retry-After: 120)'
+    >>> under_maintenance([(check, (Response(200, None, b""),))]) is None
+    True
+    """
+    replies = [
+        response
+        for check, responses in answered
+        if check.expectation.statuses <= ACCEPTED
+        for response in responses
+    ]
+    if not replies or any(response.status != UNAVAILABLE for response in replies):
+        return None
+    got = f"{UNAVAILABLE} to all {len(replies)} valid requests"
+    waits = [response.retry_after for response in replies if response.retry_after]
+    if waits:
+        got += f" (Retry-After: {_clip(waits[-1], 40)})"
+    return Row(f"under maintenance ({UNAVAILABLE})", "2xx for valid messages", got, Outcome.FAIL)
 
 
 # --- the command ----------------------------------------------------------------------------------
@@ -354,23 +412,36 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def run_conformance(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Run ``segment-spec conformance``; return 0 when every row passes, 1 if not, 2 on errors."""
+    """Run ``segment-spec conformance``; return 0 when every row passes, 1 if not, 2 when the
+    receiver cannot be reached and 3 when it is under maintenance (503)."""
     out = out if out is not None else sys.stdout
     client: Client | None = None
     try:
         client = endpoint_from_args(args).connect()
-        rows = run_checks(client, build_checks(args.api_key, args.unsupported))
+        answered = send_checks(client, build_checks(args.api_key, args.unsupported))
     except EndpointError as error:
         print(f"segment-spec: {error}", file=sys.stderr)
         return 2
     finally:
         if client is not None:
             client.close()
+    finding = under_maintenance(answered)
+    if finding is not None:
+        rows: tuple[Row, ...] = (finding,)
+    else:
+        rows = tuple(row for check, responses in answered for row in grade(check, responses))
     if args.json:
         for row in rows:
             out.write(orjson.dumps(row.as_json()).decode() + "\n")
     else:
         out.write(table(rows) + "\n")
+    if finding is not None:
+        print(
+            f"the receiver is under maintenance: it answered {UNAVAILABLE} to every message it"
+            " should accept, so no check was graded; run again once it is back",
+            file=sys.stderr,
+        )
+        return EXIT_UNDER_MAINTENANCE
     failed = sum(row.outcome is Outcome.FAIL for row in rows)
     passed = sum(row.outcome is Outcome.PASS for row in rows)
     print(f"{passed} of {len(rows)} checks passed, {failed} failed", file=sys.stderr)

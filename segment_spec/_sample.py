@@ -1,11 +1,14 @@
 """Sample: one realistic, deterministic example message for any call type or semantic event.
 
-A sample is what a Direct destination could receive: the wire form Segment's libraries send
-(camelCase top-level and context keys such as ``messageId`` and ``userAgent``), the context
-analytics.js or a mobile library fills in, and the timestamps Segment adds. Event properties come
-from the event schema's first example, in snake_case as the spec pages show them.
+A sample is what a Direct destination receives: the message a library sends (the context
+analytics.js or a mobile library fills in, the timestamps Segment adds), with every key in
+snake_case as Segment forwards it; or, asked for, in the camelCase wire form Segment's libraries
+send (``messageId``, ``context.userAgent``). Event properties come from the event schema's first
+example, in snake_case as the spec pages show them.
 
-Ids and times are derived from a hash of the name, so a name always gives the same sample.
+The sample is built in the camelCase form and the package's normalizer makes the snake_case one,
+so the two can never disagree about a key. Ids and times are derived from a hash of the name, so
+a name always gives the same sample.
 """
 
 from __future__ import annotations
@@ -13,12 +16,18 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from functools import cache
+from typing import Any, Final, Literal, TypeAlias
 
-from ._catalog import message_schema
+from ._catalog import events, message_schema
+from ._normalize import normalize
 from ._select import CALL_TYPES
 
-__all__ = ["sample"]
+__all__ = ["SampleWire", "sample", "sample_names"]
+
+SampleWire: TypeAlias = Literal["snake", "camel"]
+"""The key style of a sample: ``"snake"`` as Segment forwards messages to a Direct destination,
+``"camel"`` as Segment's libraries send them."""
 
 # Every sample happens on one day of 2024; the name's hash picks the second and millisecond.
 _DAY: Final = datetime(2024, 5, 14, tzinfo=UTC)
@@ -179,33 +188,92 @@ def _call_fields(call: str, seed: _Seed) -> dict[str, Any]:
     return {"event": "Report Submitted", "properties": {"report_id": seed.hex("report id", 8)}}
 
 
-def sample(name: str) -> dict[str, Any]:
+@cache
+def _by_folded() -> dict[str, str]:
+    """Every name a sample can be asked for, case-folded and trimmed, and the name itself."""
+    found: dict[str, str] = {}
+    for name in sample_names():
+        found[name.strip().casefold()] = name
+    return found
+
+
+def sample_names() -> tuple[str, ...]:
+    """Every name :func:`sample` takes, in its proper case: the six call types, then each
+    semantic event (in the catalog's order) followed by its legacy names.
+
+    >>> from segment_spec._sample import sample_names
+    >>> names = sample_names()
+    >>> names[:7], len(names)
+    (('identify', 'track', 'page', 'screen', 'group', 'alias', 'Experiment Viewed'), 106)
+    >>> names.index("Completed Order") - names.index("Order Completed")
+    1
+    """
+    names = list(CALL_TYPES)
+    for event in events():
+        names += (event.name, *event.legacy_names)
+    return tuple(names)
+
+
+def sample(name: str, *, wire: SampleWire = "snake") -> dict[str, Any]:
     """A realistic example message for a call type or a semantic event, always the same.
 
     ``name`` is a call type (``"identify"``, ``"track"``, ``"page"``, ``"screen"``,
-    ``"group"``, ``"alias"``) or a semantic event name, current or legacy. An event gives a
-    track call whose ``event`` is the name asked for: a sender on the legacy spec sends
-    ``"Completed Order"``, and Segment forwards it as it is. Its ``properties`` are the first
-    example of the event's schema.
+    ``"group"``, ``"alias"``) or a semantic event name, current or legacy, in any letter case
+    and with any surrounding spaces (``"order completed "`` finds Order Completed). An event
+    gives a track call whose ``event`` is the name asked for, in its proper case: a sender on
+    the legacy spec sends ``"Completed Order"``, and Segment forwards it as it is. Its
+    ``properties`` are the first example of the event's schema.
 
-    The message is in the wire form Segment's libraries send: camelCase top-level and context
-    keys (``messageId``, ``anonymousId``, ``userAgent``), properties and traits in snake_case as
-    the spec pages show them, the context analytics.js fills in (a mobile library's for
-    ``screen`` and mobile events), and ISO-8601 timestamps. Ids and times come from a hash of
-    ``name``, so the same name gives the same message, byte for byte, on every run. Each call
-    returns a new dict; every sample passes :func:`segment_spec.check` with no issues.
+    ``wire="snake"`` (the default) gives the message as Segment forwards it to a Direct
+    destination: every key at every depth in snake_case (``message_id``,
+    ``context.user_agent``), but the destination names that key ``integrations``.
+    ``wire="camel"`` gives it as Segment's libraries send it: camelCase top-level and context
+    keys (``messageId``, ``anonymousId``, ``userAgent``), properties and traits in snake_case
+    as the spec pages show them. Either way it has the context analytics.js fills in (a mobile
+    library's for ``screen`` and mobile events) and ISO-8601 timestamps. Ids and times come
+    from a hash of the name, so the same name gives the same message, byte for byte, on every
+    run. Each call returns a new dict; every sample passes :func:`segment_spec.check` with no
+    issues, in both forms.
 
     Raises :class:`segment_spec.UnknownSchemaName` (a ``LookupError``, with the nearest names)
-    for any other name.
+    for any other name, ``TypeError`` when ``name`` is not a string and ``ValueError`` for
+    another ``wire``. :func:`sample_names` lists the names.
 
     >>> from segment_spec import sample
     >>> message = sample("Order Completed")
     >>> message["type"], message["event"], message["properties"]["order_id"]
     ('track', 'Order Completed', '50314b8e9bcf000000000000')
-    >>> sample("Completed Order")["event"]
+    >>> sample("completed order")["event"]
     'Completed Order'
+    >>> sample("identify")["context"]["user_agent_data"]["platform"]
+    'macOS'
+    >>> sample("identify", wire="camel")["context"]["userAgentData"]["platform"]
+    'macOS'
     """
-    found = message_schema(name)  # raises UnknownSchemaName, with suggestions, if unknown
+    if wire not in ("snake", "camel"):
+        raise ValueError(f"wire must be 'snake' or 'camel', not {wire!r}")
+    message = _camel_sample(_proper_name(name))
+    if wire == "camel":
+        return message
+    # The package's own normalizer: the snake_case form is exactly what check would make of
+    # the camelCase one (integrations keep their keys).
+    snake: dict[str, Any] = normalize(message).value
+    return snake
+
+
+def _proper_name(name: str) -> str:
+    """The name as :func:`sample_names` spells it; raises as :func:`message_schema` does."""
+    if isinstance(name, str):
+        proper = _by_folded().get(name.strip().casefold())
+        if proper is not None:
+            return proper
+    message_schema(name)  # raises TypeError, or UnknownSchemaName with the nearest names
+    raise AssertionError(f"{name!r} is a message schema but no sample name")  # pragma: no cover
+
+
+def _camel_sample(name: str) -> dict[str, Any]:
+    """The sample of a name as :func:`sample_names` spells it, in the camelCase wire form."""
+    found = message_schema(name)
     seed = _Seed(name)
     is_event = name not in CALL_TYPES
     spec = found.get("x-spec") if is_event else None

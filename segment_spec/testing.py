@@ -33,8 +33,8 @@ except ImportError:  # the extra is not installed
     ) from None
 
 import string
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any, Final, Literal, TypeAlias
@@ -48,7 +48,7 @@ from ._normalize import snake_case
 from ._parse import MAX_MESSAGE_BYTES
 from ._registry import registry
 from ._schemas import BASE_URI, store
-from ._select import CALL_TYPES
+from ._select import CALL_TYPES, supported_calls
 from ._timestamps import TIMESTAMP_FIELDS
 from ._validate import SchemaError
 
@@ -89,16 +89,26 @@ class Invalid:
         message: The message as a JSON value (a dict, or a list, string, number, ``None`` for
             ``not-an-object``); for ``invalid-json``, the raw bytes.
         rule: The rule it breaks, one of :data:`RULES`.
-        status: The HTTP status of the rejection: 400, or 501 for ``unknown-type``.
+        status: The HTTP status of the rejection: 400, or 501 for ``unknown-type`` (and, with
+            ``supported``, for a call type the receiver does not handle).
         path: Where the first issue of the rejection is, after snake_case normalization:
             ``()`` for the whole message, ``("sent_at",)``, ``("properties", "revenue")``.
         keyword: The first issue's keyword: ``identity``, ``required``, ``type``, ``format``,
             ``unsupported-type``, ``not-an-object``, ``invalid-json`` or ``too-large``.
         strict: True when only ``check(..., strict=True)`` rejects it (``semantic-type``: Segment
             would lose the message for good on a 400, so by default that is a warning).
+        supported: The call types of the receiver the reply is claimed for, as
+            ``check(..., supported=...)`` takes them; None for one that handles all six. A
+            message of another call type is claimed a 501 (``unsupported-type`` at
+            ``("type",)``) whatever rule it breaks, unless its body is refused first.
 
     Send :attr:`body`, not ``message``: ``too-large`` is only too large as bytes, and a JSON
     string is not the same as a Python ``str`` handed to ``check``.
+
+    >>> case = Invalid({"type": "track", "userId": "u1"}, "track-without-event", 400,
+    ...                ("event",), "required")
+    >>> case.body, case.supported
+    (b'{"type":"track","userId":"u1"}', None)
     """
 
     message: Json
@@ -107,6 +117,7 @@ class Invalid:
     path: tuple[str | int, ...]
     keyword: str
     strict: bool = False
+    supported: frozenset[str] | None = None
 
     @property
     def body(self) -> bytes:
@@ -1116,18 +1127,57 @@ def _rule(rule: str, wire: Strategy) -> st.SearchStrategy[Invalid]:
     raise ValueError(f"unknown rule {rule!r}; the rules are {', '.join(RULES)}")
 
 
+# The rules whose fault check finds while reading the body, before it reads the call type: a
+# receiver refuses these with a 400 whatever call types it supports.
+_BODY_FAULTS: Final = frozenset({"invalid-json", "too-large", "not-an-object"})
+
+
+def _for_receiver(case: Invalid, supported: frozenset[str]) -> Invalid:
+    """The case as a receiver that handles only ``supported`` must answer it.
+
+    check reads the body (invalid JSON, too large, not an object: 400), then the call type:
+    no usable ``type`` is a 400 and a type that names no call a 501 whatever is supported,
+    while a call it does not support is a 501 before any of the call's own rules is looked at.
+    """
+    if case.rule in _BODY_FAULTS or not isinstance(case.message, dict):
+        return replace(case, supported=supported)
+    kind = case.message.get("type")
+    if type(kind) is str and kind in CALL_TYPES and kind not in supported:
+        return replace(
+            case,
+            status=501,
+            path=("type",),
+            keyword="unsupported-type",
+            supported=supported,
+        )
+    return replace(case, supported=supported)
+
+
 def invalid_messages(
-    rule: str | None = None, *, wire: Wire = "either"
+    rule: str | None = None,
+    *,
+    wire: Wire = "either",
+    supported: Iterable[str] | None = None,
 ) -> st.SearchStrategy[Invalid]:
     """Messages that each break exactly one rule, as :class:`Invalid` cases.
 
     Each case says what :func:`segment_spec.check` answers (``check(case.body,
-    strict=case.strict)``): the status, and the path and keyword of the first issue. Apart
-    from the broken rule the message is one that :func:`messages` could give.
+    strict=case.strict, supported=case.supported)``): the status, and the path and keyword of
+    the first issue. Apart from the broken rule the message is one that :func:`messages`
+    could give.
 
     Args:
         rule: Only this rule (one of :data:`RULES`); None for all of them.
         wire: ``"camel"``, ``"snake"`` or ``"either"``, as for :func:`messages`.
+        supported: The call types the receiver under test handles, as
+            ``check(..., supported=...)`` takes them (None: all six). Each case then claims the
+            reply such a receiver must give: a message of a call type outside ``supported`` is
+            a 501, ``unsupported-type`` at ``("type",)``, whatever rule it breaks, except for
+            the faults ``check`` finds before it reads the call type, which keep their 400:
+            ``invalid-json``, ``too-large`` and ``not-an-object`` (the body), and ``no-type``
+            and ``type-not-a-string`` (no call type to compare). ``unknown-type`` is a 501
+            either way. Raises ``TypeError`` or ``ValueError`` for a bad ``supported``, as
+            ``check`` does.
 
     The rules:
 
@@ -1151,8 +1201,11 @@ def invalid_messages(
 
     >>> from segment_spec.testing import invalid_messages
     >>> strategy = invalid_messages("no-ids", wire="camel")
+    >>> for_track_only = invalid_messages(supported={"track"})
     """
+    allowed = supported_calls(supported)
     flags = _wire_flags(wire)
-    if rule is not None:
-        return _rule(rule, flags)
-    return st.one_of([_rule(name, flags) for name in RULES])
+    cases = _rule(rule, flags) if rule is not None else st.one_of([_rule(n, flags) for n in RULES])
+    if allowed is None:
+        return cases
+    return cases.map(lambda case: _for_receiver(case, allowed))

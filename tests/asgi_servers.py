@@ -10,13 +10,14 @@ keeps what each request looked like on the wire.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,10 +202,15 @@ def replay(body: bytes) -> Receive:
 
 
 async def respond(
-    send: Send, status: int, body: bytes, content_type: bytes = b"application/json"
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes = b"application/json",
+    extra: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
-    """Send a complete response."""
+    """Send a complete response (``extra``: more headers)."""
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    headers += extra
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -283,3 +289,38 @@ class ConflictOnDuplicate:
                 return
             self.ids.add(message_id)
         await self.inner(scope, replay(body), send)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reply of a :class:`Scripted` receiver."""
+
+    status: int
+    body: bytes = b"{}"
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+class Scripted:
+    """Answers the n-th request of each body with the n-th reply of its script (the last reply
+    once the script runs out), and keeps when each request arrived, by body.
+
+    A retry sends the same body again, so ``Scripted(Reply(503), Reply(200))`` answers every
+    message 503 first and 200 on its retry.
+    """
+
+    def __init__(self, *script: Reply) -> None:
+        assert script
+        self.script = script
+        self.arrivals: dict[bytes, list[float]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_body(receive)
+        times = self.arrivals.setdefault(body, [])
+        times.append(time.monotonic())
+        reply = self.script[min(len(times), len(self.script)) - 1]
+        await respond(send, reply.status, reply.body, extra=reply.headers)
+
+    def gaps(self, body: bytes) -> list[float]:
+        """The seconds between one request of ``body`` and the next."""
+        times = self.arrivals[body]
+        return [later - earlier for earlier, later in itertools.pairwise(times)]

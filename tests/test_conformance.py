@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -19,11 +20,13 @@ from segment_spec._conformance import (
     grade,
     sample_messages,
     table,
+    under_maintenance,
 )
 from segment_spec._send import Response, authorization
 
 KEY = "segment"
 JSON = "application/json"
+FAIL = Outcome.FAIL
 
 
 def by_name(checks: tuple[Check, ...]) -> dict[str, Check]:
@@ -185,3 +188,64 @@ def test_table() -> None:
         "got": "200",
         "result": "fail",
     }
+
+
+# --- a receiver under maintenance ---------------------------------------------------------------
+
+DOWN = Response(503, JSON, b'{"message": "down for maintenance"}')
+
+
+def replies_for(checks: tuple[Check, ...], reply: Any) -> list[tuple[Check, tuple[Response, ...]]]:
+    """Each check with the replies ``reply(check)`` gives to each of its requests."""
+    return [(check, tuple(reply(check) for _ in range(check.repeat))) for check in checks]
+
+
+def test_503_to_every_request_is_one_finding() -> None:
+    checks = build_checks(KEY)
+    row = under_maintenance(replies_for(checks, lambda check: DOWN))
+    assert row == Row(
+        "under maintenance (503)", "2xx for valid messages", "503 to all 8 valid requests", FAIL
+    )
+
+
+def test_503_to_the_valid_requests_alone_is_one_finding() -> None:
+    """Only what should have been accepted counts: the errors may be answered rightly."""
+    checks = build_checks(KEY, unsupported=["alias"])
+
+    def reply(check: Check) -> Response:
+        if check.expectation.statuses <= ACCEPTED:
+            return Response(503, None, b"", retry_after="120")
+        return Response(min(check.expectation.statuses), JSON, b'{"message": "no"}')
+
+    row = under_maintenance(replies_for(checks, reply))
+    assert row is not None
+    # 5 calls (alias expects 501) and the message sent twice.
+    assert row.got == "503 to all 7 valid requests (Retry-After: 120)"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        pytest.param(lambda check: Response(200, JSON, b"{}"), id="all-200"),
+        pytest.param(lambda check: Response(500, JSON, b"{}"), id="all-500"),
+        pytest.param(
+            lambda check: DOWN if check.name != "page call" else Response(200, None, b""),
+            id="one-200",
+        ),
+    ],
+)
+def test_anything_but_503_to_every_valid_request_is_graded_as_usual(reply: Any) -> None:
+    assert under_maintenance(replies_for(build_checks(KEY), reply)) is None
+
+
+def test_a_503_to_the_second_of_two_sends_is_not_maintenance() -> None:
+    checks = build_checks(KEY)
+    answered = replies_for(checks, lambda check: DOWN)
+    twice = next(i for i, (check, _) in enumerate(answered) if check.repeat == 2)
+    answered[twice] = (answered[twice][0], (DOWN, Response(200, None, b"")))
+    assert under_maintenance(answered) is None
+
+
+def test_no_valid_request_no_finding() -> None:
+    assert under_maintenance([(BAD, (DOWN,))]) is None
+    assert under_maintenance([]) is None

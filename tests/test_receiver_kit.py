@@ -7,6 +7,7 @@ Every server listens on 127.0.0.1 only, on a free port, in a background thread (
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from asgi_servers import (
     ConflictOnDuplicate,
     PlainText,
     Recorder,
+    Reply,
+    Scripted,
     TLSFiles,
     always_ok,
     load_example_receiver,
@@ -175,6 +178,54 @@ def test_receiver_refusing_retries(capsys: pytest.CaptureFixture[str]) -> None:
     assert failing(rows) == {"same message_id twice"}
     row = next(row for row in rows if row["check"] == "same message_id twice")
     assert row["got"].startswith("200, 409")
+
+
+MAINTENANCE = Reply(503, b'{"message": "down for maintenance"}', ((b"retry-after", b"120"),))
+
+
+def test_receiver_under_maintenance_is_one_finding(capsys: pytest.CaptureFixture[str]) -> None:
+    app = Scripted(MAINTENANCE)
+    with serve(app) as address:
+        status, out, err = run(capsys, "conformance", address, "--api-key", KEY)
+    assert status == 3
+    assert len(out) == 2
+    assert out[0].split() == ["check", "expected", "got", "result"]
+    assert re.fullmatch(
+        r"under maintenance \(503\) +2xx for valid messages +"
+        r"503 to all 8 valid requests \(Retry-After: 120\) +fail",
+        out[1],
+    )
+    assert err == [
+        "the receiver is under maintenance: it answered 503 to every message it should accept,"
+        " so no check was graded; run again once it is back"
+    ]
+    # Every probe was sent (each once; the duplicate twice): the finding is about all of them.
+    assert sum(len(times) for times in app.arrivals.values()) == 14
+
+
+def test_receiver_under_maintenance_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    with serve(Scripted(MAINTENANCE)) as address:
+        status, rows = conformance(capsys, address, "--unsupported", "alias")
+    assert status == 3
+    assert rows == [
+        {
+            "check": "under maintenance (503)",
+            "expected": "2xx for valid messages",
+            "got": "503 to all 7 valid requests (Retry-After: 120)",
+            "result": "fail",
+        }
+    ]
+
+
+def test_receiver_that_comes_back_is_graded_as_usual(capsys: pytest.CaptureFixture[str]) -> None:
+    """A 200 to one valid request (the duplicate's second send) is no maintenance."""
+    with serve(Scripted(MAINTENANCE, Reply(200))) as address:
+        status, rows = conformance(capsys, address)
+    assert status == 1
+    assert "under maintenance (503)" not in {row["check"] for row in rows}
+    assert {f"{call} call" for call in ("identify", "track", "page")} <= failing(rows)
+    duplicate = next(row for row in rows if row["check"] == "same message_id twice")
+    assert duplicate["got"].startswith("503, 200")
 
 
 def test_unreachable_receiver_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import json
 import ssl
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from segment_spec._cli import main
 from segment_spec._send import (
+    RETRIED_STATUSES,
     SEGMENT_HEADERS,
     Endpoint,
     EndpointError,
+    Expected,
+    Located,
     Response,
+    RetryPolicy,
     TokenBucket,
     authorization,
+    located_messages,
     messages,
+    retry_after_seconds,
 )
 
 TRACK = {"type": "track", "event": "Signed Up", "userId": "u-1"}
@@ -122,6 +130,122 @@ def test_response_message() -> None:
     assert not Response(301, None, b"").ok
 
 
+def test_located_messages_give_the_files_own_lines() -> None:
+    envelope = json.dumps({"batch": [TRACK, IDENTIFY]}).encode()
+    content = b"\n\n" + json.dumps(TRACK).encode() + b"\n\n" + envelope + b"\n{\n"
+    assert [(m.line, m.json_path) for m in located_messages(content)] == [
+        (3, "$"),
+        (5, "$.batch[0]"),
+        (5, "$.batch[1]"),
+        (6, "$"),
+    ]
+    assert [m.body for m in located_messages(content)] == list(messages(content))
+    whole = b"\n  " + json.dumps(TRACK, indent=2).encode()
+    assert list(located_messages(whole)) == [Located(whole.strip(), 2)]
+    batch = b"\n" + json.dumps({"batch": [TRACK]}, indent=2).encode()
+    assert [(m.line, m.json_path) for m in located_messages(batch)] == [(2, "$.batch[0]")]
+
+
+# --- retries ------------------------------------------------------------------------------------
+
+
+def test_retried_statuses_are_segments() -> None:
+    """Segment retries a 5xx but 501 and 505, and 408, 410, 429 and 460; no other reply."""
+    assert {500, 502, 503, 504, 599, 408, 410, 429, 460} <= RETRIED_STATUSES
+    assert not {501, 505} & RETRIED_STATUSES
+    assert not {200, 204, 301, 400, 401, 403, 404, 409, 413, 422} & RETRIED_STATUSES
+    assert {408, 410, 429, 460} | (set(range(500, 600)) - {501, 505}) == RETRIED_STATUSES
+
+
+MOMENT = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        (" 7 ", 7.0),
+        ("Tue, 14 May 2024 12:01:00 GMT", 60.0),
+        ("Tue, 14 May 2024 11:00:00 GMT", 0.0),  # already past: no wait
+        ("Tue, 14 May 2024 12:00:05", 5.0),  # no zone: GMT, as HTTP dates are
+        ("9" * 5000, float("inf")),  # too long for an int, still a number of seconds
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("-5", None),
+        ("1.5", None),
+        ("\u0661\u0662", None),  # digits, but not ASCII ones
+        ("Tue, 99 May 2024 12:00:00 GMT", None),
+    ],
+)
+def test_retry_after_seconds(value: str | None, seconds: float | None) -> None:
+    assert retry_after_seconds(value, MOMENT) == seconds
+
+
+def test_retry_policy_waits_exponentially_up_to_its_cap() -> None:
+    policy = RetryPolicy(retries=5, backoff=0.5, max_wait=3.0)
+    unavailable = Response(503, None, b"")
+    assert [policy.wait(n, unavailable) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    assert policy.wait(1000, unavailable) == 3.0
+    assert RetryPolicy(backoff=0).wait(3, unavailable) == 0.0
+
+
+def test_retry_policy_prefers_retry_after_and_caps_it() -> None:
+    policy = RetryPolicy(backoff=0.5, max_wait=10.0)
+    assert policy.wait(1, Response(429, None, b"", retry_after="4")) == 4.0
+    assert policy.wait(3, Response(429, None, b"", retry_after="0")) == 0.0
+    assert policy.wait(1, Response(503, None, b"", retry_after="99999")) == 10.0
+    assert policy.wait(2, Response(503, None, b"", retry_after="later")) == 1.0
+
+
+def test_retry_policy_defaults() -> None:
+    policy = RetryPolicy()
+    assert (policy.retries, policy.backoff, policy.max_wait) == (3, 0.5, 30.0)
+    assert policy.retried(Response(429, None, b""))
+    assert not policy.retried(Response(400, None, b""))
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"retries": -1},
+        {"retries": 1.5},
+        {"backoff": -0.1},
+        {"backoff": float("inf")},
+        {"backoff": float("nan")},
+        {"max_wait": "1"},
+    ],
+)
+def test_retry_policy_refuses_bad_settings(arguments: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        RetryPolicy(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("words", "statuses", "label"),
+    [
+        (["200"], {200}, "200"),
+        (["2xx"], set(range(200, 300)), "2xx"),
+        ([" 4XX ", "501"], set(range(400, 500)) | {501}, "4xx or 501"),
+        (["200", "202", "200", "400"], {200, 202, 400}, "200, 202 or 400"),
+        (["1xx", "599"], set(range(100, 200)) | {599}, "1xx or 599"),
+    ],
+)
+def test_expected_statuses(words: list[str], statuses: set[int], label: str) -> None:
+    assert Expected.parse(words) == Expected(frozenset(statuses), label)
+
+
+@pytest.mark.parametrize(
+    "word", ["600", "099", "20", "2000", "2x", "xx2", "abc", "", "\uff12\uff10\uff10"]
+)
+def test_expected_refuses_what_names_no_status(word: str) -> None:
+    with pytest.raises(ValueError, match="not an HTTP status"):
+        Expected.parse([word])
+    with pytest.raises(ValueError, match="at least one status"):
+        Expected.parse([])
+
+
 # --- usage errors (exit 2, nothing sent) --------------------------------------------------------
 
 
@@ -177,6 +301,19 @@ def test_bad_url(capsys: pytest.CaptureFixture[str]) -> None:
             id="unknown-call",
         ),
         pytest.param(["conformance", "http://127.0.0.1:9/"], id="conformance-no-key"),
+        pytest.param(
+            ["send", "http://127.0.0.1:9/", "--api-key", "k", "--retries", "-1"], id="retries"
+        ),
+        pytest.param(
+            ["send", "http://127.0.0.1:9/", "--api-key", "k", "--retries", "two"], id="retries-word"
+        ),
+        pytest.param(
+            ["send", "http://127.0.0.1:9/", "--api-key", "k", "--backoff", "-1"], id="backoff"
+        ),
+        pytest.param(
+            ["send", "http://127.0.0.1:9/", "--api-key", "k", "--max-wait", "inf"], id="max-wait"
+        ),
+        pytest.param(["send", "http://127.0.0.1:9/", "--api-key", "k", "--expect"], id="expect"),
     ],
 )
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -203,3 +340,42 @@ def test_file_may_follow_options(
     status, _, err = run(capsys, "send", *words)
     # Read as the FILE (not an unrecognized argument): the file is what is missing.
     assert (status, err) == (2, [f"segment-spec: cannot read {missing}: No such file or directory"])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["URL", "--api-key", "k", "--expect", "200", "FILE"], id="expect-then-file"),
+        pytest.param(["URL", "FILE", "--expect", "2xx", "400", "--api-key", "k"], id="file-first"),
+        pytest.param(["URL", "--expect", "200", "--api-key", "k", "FILE"], id="expect-first"),
+    ],
+)
+def test_file_may_follow_expect(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "missing.ndjson")
+    words = [missing if word == "FILE" else word for word in argv]
+    words = ["http://127.0.0.1:9/" if word == "URL" else word for word in words]
+    status, _, err = run(capsys, "send", *words)
+    # Read as the FILE, not as a status: the file is what is missing.
+    assert (status, err) == (2, [f"segment-spec: cannot read {missing}: No such file or directory"])
+
+
+@pytest.mark.parametrize(
+    ("words", "bad"),
+    [
+        (["--expect", "200", "abc", "FILE"], "abc"),  # only the last word may be the FILE
+        (["--expect", "abc"], "abc"),  # no status at all
+        (["FILE", "--expect", "200", "x"], "x"),
+    ],
+)
+def test_expect_refuses_a_word_that_names_no_status(
+    words: list[str], bad: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(tmp_path / "messages.ndjson")
+    words = [path if word == "FILE" else word for word in words]
+    status, out, err = run(capsys, "send", "http://127.0.0.1:9/", "--api-key", "k", *words)
+    assert (status, out) == (2, [])
+    assert err == [
+        f"segment-spec: --expect: not an HTTP status (200) or class of statuses (2xx): {bad!r}"
+    ]

@@ -273,6 +273,132 @@ def test_unknown_type_is_a_501(case: Invalid) -> None:
     assert (case.status, case.path, case.keyword) == (501, ("type",), "unsupported-type")
 
 
+# --- invalid messages for a receiver that supports some call types -----------------------------
+
+SUPPORTED_SETS = [
+    pytest.param(frozenset({"track"}), id="track"),
+    pytest.param(frozenset({"identify", "group"}), id="identify-group"),
+    pytest.param(frozenset({"alias"}), id="alias"),
+    pytest.param(frozenset(), id="none"),
+    pytest.param(frozenset(CALL_TYPES), id="all-six"),
+]
+
+
+@pytest.mark.parametrize("supported", SUPPORTED_SETS)
+def test_each_case_claims_what_check_answers_with_supported(supported: frozenset[str]) -> None:
+    """Whatever the rule, check with the same supported calls gives the reply the case claims."""
+
+    @FAST
+    @given(invalid_messages(supported=supported))
+    def run(case: Invalid) -> None:
+        assert case.supported == supported
+        result = check(case.body, strict=case.strict, supported=supported)
+        assert isinstance(result, Rejection), case
+        first = result.issues[0]
+        assert (result.status, first.path, first.keyword) == (
+            case.status,
+            case.path,
+            case.keyword,
+        ), (case, result.issues)
+
+    run()
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_each_rule_claims_what_check_answers_for_a_track_only_receiver(rule: str) -> None:
+    """Rule by rule, a receiver of track calls alone must answer as each case claims."""
+
+    @FEW
+    @given(invalid_messages(rule, supported=["track"]))
+    def run(case: Invalid) -> None:
+        result = check(case.body, strict=case.strict, supported={"track"})
+        assert isinstance(result, Rejection), case
+        assert (result.status, result.issues[0].path, result.issues[0].keyword) == (
+            case.status,
+            case.path,
+            case.keyword,
+        )
+
+    run()
+
+
+@FEW
+@given(invalid_messages("track-without-event", supported={"identify"}))
+def test_a_call_that_is_not_supported_is_a_501_before_its_own_rules(case: Invalid) -> None:
+    assert (case.status, case.path, case.keyword) == (501, ("type",), "unsupported-type")
+    result = check(case.body, supported={"identify"})
+    assert isinstance(result, Rejection)
+    assert result.body == {"message": "this destination does not support track calls"}
+
+
+@FEW
+@given(invalid_messages("track-without-event", supported={"track", "page"}))
+def test_a_supported_call_keeps_the_reply_of_its_rule(case: Invalid) -> None:
+    assert (case.status, case.path, case.keyword) == (400, ("event",), "required")
+
+
+@pytest.mark.parametrize(
+    ("rule", "path", "keyword"),
+    [
+        ("invalid-json", (), "invalid-json"),
+        ("too-large", (), "too-large"),
+        ("not-an-object", (), "not-an-object"),
+        ("no-type", ("type",), "required"),
+        ("type-not-a-string", ("type",), "type"),
+    ],
+)
+def test_faults_found_before_the_call_type_keep_their_400(
+    rule: str, path: tuple[str, ...], keyword: str
+) -> None:
+    @FEW
+    @given(invalid_messages(rule, supported=()))
+    def run(case: Invalid) -> None:
+        assert (case.status, case.path, case.keyword) == (400, path, keyword)
+        assert case.supported == frozenset()
+
+    run()
+
+
+@FEW
+@given(invalid_messages("unknown-type", supported={"track"}))
+def test_an_unknown_type_is_a_501_whatever_is_supported(case: Invalid) -> None:
+    assert (case.status, case.path, case.keyword) == (501, ("type",), "unsupported-type")
+
+
+def test_a_receiver_of_some_calls_meets_both_replies() -> None:
+    """The cases for a track-only receiver include 501s for other calls and 400s for tracks."""
+    budget = settings(max_examples=500, phases=[Phase.generate], database=None)
+    strategy = invalid_messages("no-ids", supported={"track"})
+    refused = find(strategy, lambda case: case.status == 501, settings=budget)
+    assert refused.message["type"] != "track"
+    kept = find(strategy, lambda case: case.status == 400, settings=budget)
+    assert (kept.message["type"], kept.keyword) == ("track", "identity")
+
+
+@FEW
+@given(invalid_messages("no-ids"))
+def test_without_supported_a_case_claims_the_reply_for_all_six_calls(case: Invalid) -> None:
+    assert case.supported is None
+    assert case.status == 400
+
+
+@pytest.mark.parametrize(
+    ("supported", "error", "match"),
+    [
+        ("track", TypeError, "collection of call types"),
+        ({"track", "delete"}, ValueError, r"unknown call types in supported: \['delete'\]"),
+        (["Track"], ValueError, "unknown call types"),
+    ],
+)
+def test_a_bad_supported_is_refused_as_check_refuses_it(
+    supported: Any, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        invalid_messages(supported=supported)
+    with pytest.raises(error, match=match):
+        check({"type": "track"}, supported=supported)
+
+
 def test_invalid_is_a_frozen_value() -> None:
     case = Invalid({"type": "track"}, "no-ids", 400, (), "identity")
     with pytest.raises(AttributeError):
