@@ -430,6 +430,33 @@ def test_a_failed_message_is_processed_on_retry(failure: Exception) -> None:
     assert calls == ["m-1", "m-1"]
 
 
+def test_a_cancelled_handler_releases_its_claim() -> None:
+    """A request cancelled while its handler runs (the client went away) leaves the message
+    unclaimed: Segment's retry is processed, not taken for a duplicate."""
+    dest = Destination({KEY})
+    calls: list[str | None] = []
+    started: list[asyncio.Event] = []
+
+    @dest.on("track")
+    async def handle(message: Message, delivery: Delivery) -> None:
+        calls.append(message.message_id)
+        if len(calls) == 1:
+            started[0].set()
+            await asyncio.sleep(60)
+
+    async def main() -> Reply:
+        started.append(asyncio.Event())
+        task = asyncio.create_task(dest.areceive(HEADERS, body(SIGNED_UP)))
+        await started[0].wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return await dest.areceive(HEADERS, body(SIGNED_UP))
+
+    assert asyncio.run(main()).status == 200
+    assert calls == ["m-1", "m-1"]
+
+
 def test_no_window_means_every_copy_is_handled() -> None:
     dest, recorder = full_destination(dedupe=None)
     for _ in range(2):

@@ -33,6 +33,7 @@ from collections.abc import (
     Awaitable,
     Callable,
     Collection,
+    Generator,
     Iterable,
     Iterator,
     Mapping,
@@ -346,6 +347,10 @@ class Destination:
         return self._calls.get(message.type)
 
     # --- receiving ---------------------------------------------------------------------------
+    # One flow decides everything (:meth:`_steps`, a generator); what may wait (the key
+    # function, the body, the window, the handler) it asks of its driver, which is plain code
+    # in :meth:`receive` and a coroutine in :meth:`areceive`. A step's exception comes back
+    # into the flow where it asked, so the flow alone decides what each failure answers.
 
     def receive(
         self,
@@ -357,27 +362,15 @@ class Destination:
         limit and one byte). Never raises; a coroutine handler is run to its end here (in a
         coroutine, use :meth:`areceive`)."""
         try:
-            ready = self._admit(Headers(headers))
-            if isinstance(ready, Reply):
-                return ready
-            head, delivery = ready
-            found = self._checked(_read(body, head))
-            if isinstance(found, Reply):
-                return found
-            message, handler = found
-            message_id = message.message_id
-            window = self._window if message_id is not None else None
-            if window is not None and message_id is not None:
+            steps = self._steps(Headers(headers), body)
+            step = _advance(steps, None, None)
+            while isinstance(step, _Step):
                 try:
-                    if not window.claim(delivery.api_key, message_id):
-                        return _DUPLICATE
-                except Exception:
-                    _LOG.exception("segment_spec: the de-duplication window failed")
-                    return _NO_WINDOW
-            reply = self._run(handler, message, delivery)
-            if window is not None and message_id is not None and reply.status >= 300:
-                _forget(window, delivery.api_key, message_id)
-            return reply
+                    answer, failure = _sync_step(step), None
+                except BaseException as error:  # back into the flow, which decides
+                    answer, failure = None, error
+                step = _advance(steps, answer, failure)
+            return step
         except Exception:  # a defect: the reply must still be sent
             _LOG.exception("segment_spec: the destination failed on a request")
             return _FAILED
@@ -390,44 +383,24 @@ class Destination:
         """:meth:`receive` for a coroutine: ``body`` may also be an async iterable of chunks,
         read no further than the size limit and one byte. A coroutine handler is awaited; a
         plain function runs in a worker thread (``asyncio.to_thread``), so a blocking handler
-        does not stop the event loop. Never raises."""
+        does not stop the event loop. Never raises (but lets a cancellation through, after
+        releasing the message's claim)."""
         try:
-            ready = await self._aadmit(Headers(headers))
-            if isinstance(ready, Reply):
-                return ready
-            head, delivery = ready
-            data = (
-                await _aread(body, head) if isinstance(body, AsyncIterable) else _read(body, head)
-            )
-            found = self._checked(data)
-            if isinstance(found, Reply):
-                return found
-            message, handler = found
-            message_id = message.message_id
-            window = self._window if message_id is not None else None
-            if window is not None and message_id is not None:
+            steps = self._steps(Headers(headers), body)
+            step = _advance(steps, None, None)
+            while isinstance(step, _Step):
                 try:
-                    if isinstance(window, _HasAsync):
-                        fresh = await window.aclaim(delivery.api_key, message_id)
-                    else:
-                        fresh = window.claim(delivery.api_key, message_id)
-                except Exception:
-                    _LOG.exception("segment_spec: the de-duplication window failed")
-                    return _NO_WINDOW
-                if not fresh:
-                    return _DUPLICATE
-            reply = await self._arun(handler, message, delivery)
-            if window is not None and message_id is not None and reply.status >= 300:
-                await _aforget(window, delivery.api_key, message_id)
-            return reply
+                    answer, failure = await _async_step(step), None
+                except BaseException as error:
+                    answer, failure = None, error
+                step = _advance(steps, answer, failure)
+            return step
         except Exception:
             _LOG.exception("segment_spec: the destination failed on a request")
             return _FAILED
 
-    # --- the steps ----------------------------------------------------------------------------
-
-    def _admit(self, headers: Headers) -> Reply | tuple[_Head, Delivery]:
-        """Steps 1 and 2: the key, then the settings."""
+    def _steps(self, headers: Headers, body: object) -> Generator[_Step, Any, Reply]:
+        """The whole contract, in order; each ``yield`` asks the driver to do one step."""
         key = _key_of(headers)
         if isinstance(key, Reply):
             return key
@@ -435,29 +408,47 @@ class Destination:
             tenant: Any = key if _digest(key) in (self._keys or ()) else None
         else:
             try:
-                tenant = self._decide(key)
-                if inspect.isawaitable(tenant):
-                    tenant = _run_coroutine(tenant)
+                tenant = yield _Step("decide", self._decide, key)
             except (Unauthorized, Refusal) as refusal:
                 return _refusal_reply(refusal)
-        return self._delivery(headers, key, tenant)
-
-    async def _aadmit(self, headers: Headers) -> Reply | tuple[_Head, Delivery]:
-        key = _key_of(headers)
-        if isinstance(key, Reply):
-            return key
-        if self._decide is None:
-            tenant: Any = key if _digest(key) in (self._keys or ()) else None
-        else:
+        admitted = self._delivery(headers, key, tenant)
+        if isinstance(admitted, Reply):
+            return admitted
+        head, delivery = admitted
+        found = self._checked((yield _Step("read", body, head)))
+        if isinstance(found, Reply):
+            return found
+        message, handler = found
+        message_id = message.message_id
+        window = self._window if message_id is not None else None
+        claim = (window, key, message_id)
+        if window is not None:
             try:
-                tenant = self._decide(key)
-                if inspect.isawaitable(tenant):
-                    tenant = await tenant
-            except (Unauthorized, Refusal) as refusal:
-                return _refusal_reply(refusal)
-        return self._delivery(headers, key, tenant)
+                fresh = yield _Step("claim", *claim)
+            except Exception:
+                _LOG.exception("segment_spec: the de-duplication window failed")
+                return _NO_WINDOW
+            if not fresh:
+                return _DUPLICATE
+        try:
+            outcome = yield _Step("handle", handler, message, delivery)
+        except (Unauthorized, Refusal) as refusal:
+            reply = _refusal_reply(refusal)
+        except Exception:
+            _LOG.exception("segment_spec: the %s handler raised", message.type)
+            reply = _FAILED
+        except BaseException:  # cancelled, or the process is stopping: Segment will retry
+            if window is not None:
+                yield from _release(claim)
+            raise
+        else:
+            reply = _outcome(outcome, message)
+        if window is not None and reply.status >= 300:
+            yield from _release(claim)  # so that Segment's retry is processed
+        return reply
 
     def _delivery(self, headers: Headers, key: str, tenant: Any) -> Reply | tuple[_Head, Delivery]:
+        """After the key: the tenant, the settings and the declared size."""
         if tenant is None or tenant is False:
             return _BAD_KEY
         if tenant is True:
@@ -471,13 +462,12 @@ class Destination:
         return head, Delivery(key, tenant, settings, headers)
 
     def _checked(self, data: bytes | str | Reply) -> Reply | tuple[Message, Handler]:
-        """Steps 3 and 4: the body within the limit, then check; and the handler."""
+        """The body read within the limit, then checked; and its handler."""
         if isinstance(data, Reply):
             return data
-        allowed = self._allowed
-        result = _check_one(data, self._strict, allowed, None, self._tools)
+        result = _check_one(data, self._strict, self._allowed, None, self._tools)
         if isinstance(result, Rejection):
-            return Reply(result.status, MappingProxyType(dict(result.body)))
+            return _reply_of(result)
         handler = self._handler(result)
         if handler is None:
             if result.type == "track" and self._events:
@@ -485,33 +475,6 @@ class Destination:
             # Supported (set by the caller) but with no handler: not handled, as any other.
             return _reply_of(reject([_unsupported(result.type)]))
         return result, handler
-
-    def _run(self, handler: Handler, message: Message, delivery: Delivery) -> Reply:
-        try:
-            outcome = handler(message, delivery)
-            if inspect.isawaitable(outcome):
-                outcome = _run_coroutine(outcome)
-        except (Unauthorized, Refusal) as refusal:
-            return _refusal_reply(refusal)
-        except Exception:
-            _LOG.exception("segment_spec: the %s handler raised", _handled(message))
-            return _FAILED
-        return _outcome(outcome, message)
-
-    async def _arun(self, handler: Handler, message: Message, delivery: Delivery) -> Reply:
-        try:
-            if inspect.iscoroutinefunction(handler):
-                outcome = await handler(message, delivery)
-            else:
-                outcome = await asyncio.to_thread(handler, message, delivery)
-                if inspect.isawaitable(outcome):
-                    outcome = await outcome
-        except (Unauthorized, Refusal) as refusal:
-            return _refusal_reply(refusal)
-        except Exception:
-            _LOG.exception("segment_spec: the %s handler raised", _handled(message))
-            return _FAILED
-        return _outcome(outcome, message)
 
     # --- adapters ----------------------------------------------------------------------------
 
@@ -622,22 +585,67 @@ async def _aread(chunks: AsyncIterable[bytes], head: _Head) -> bytes | Reply:
     return bytes(body)
 
 
-def _forget(window: Window, key: str, message_id: str) -> None:
-    """Release a pair whose handler failed, so that Segment's retry is processed."""
-    try:
-        window.release(key, message_id)
-    except Exception:  # the retry will be taken for a duplicate: say so in the log
-        _LOG.exception("segment_spec: the de-duplication window could not forget a message")
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """What the flow asks its driver to do: ``kind`` with ``args``."""
+
+    kind: str
+    args: tuple[Any, ...]
+
+    def __init__(self, kind: str, *args: Any) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "args", args)
 
 
-async def _aforget(window: Window, key: str, message_id: str) -> None:
+def _advance(
+    steps: Generator[_Step, Any, Reply], answer: Any, failure: BaseException | None
+) -> _Step | Reply:
+    """Give the flow a step's answer (or its exception): its next step, or its reply."""
     try:
-        if isinstance(window, _HasAsync):
-            await window.arelease(key, message_id)
-        else:
-            window.release(key, message_id)
+        return steps.send(answer) if failure is None else steps.throw(failure)
+    except StopIteration as done:
+        reply: Reply = done.value
+        return reply
+
+
+def _release(claim: tuple[Any, ...]) -> Generator[_Step, Any, None]:
+    """Release a claimed pair; a window that fails here is logged (the retry will then be
+    taken for a duplicate)."""
+    try:
+        yield _Step("release", *claim)
     except Exception:
         _LOG.exception("segment_spec: the de-duplication window could not forget a message")
+
+
+def _sync_step(step: _Step) -> Any:
+    kind, args = step.kind, step.args
+    if kind == "read":
+        return _read(*args)
+    if kind == "claim":
+        return args[0].claim(args[1], args[2])
+    if kind == "release":
+        return args[0].release(args[1], args[2])
+    done = args[0](*args[1:])  # "decide" or "handle": a function, perhaps a coroutine one
+    return _run_coroutine(done) if inspect.isawaitable(done) else done
+
+
+async def _async_step(step: _Step) -> Any:
+    kind, args = step.kind, step.args
+    if kind == "read":
+        body, head = args
+        return await _aread(body, head) if isinstance(body, AsyncIterable) else _read(body, head)
+    if kind in ("claim", "release"):
+        window = args[0]
+        if isinstance(window, _HasAsync):
+            method = window.aclaim if kind == "claim" else window.arelease
+            return await method(args[1], args[2])
+        return (window.claim if kind == "claim" else window.release)(args[1], args[2])
+    function = args[0]
+    if kind == "handle" and not inspect.iscoroutinefunction(function):
+        done = await asyncio.to_thread(function, *args[1:])  # a blocking handler, off the loop
+    else:
+        done = function(*args[1:])
+    return await done if inspect.isawaitable(done) else done
 
 
 def _reply_of(rejection: Rejection) -> Reply:
@@ -655,10 +663,6 @@ def _unsupported(call: str) -> Issue:
     return Issue(("type",), "unsupported-type", text)
 
 
-def _handled(message: Message) -> str:
-    return message.type
-
-
 def _outcome(outcome: object, message: Message) -> Reply:
     if outcome is None:
         return _OK
@@ -666,7 +670,7 @@ def _outcome(outcome: object, message: Message) -> Reply:
         return Reply.of(202, outcome.message)
     _LOG.error(
         "segment_spec: the %s handler returned a %s; return None or Accepted()",
-        _handled(message),
+        message.type,
         type(outcome).__name__,
     )
     return _FAILED
