@@ -201,7 +201,7 @@ def test_expect_names_the_messages_that_got_another_status(
     with serve(receiver.make_app([KEY])) as address:
         got, out, err = run(capsys, "send", address, "--api-key", KEY, path, "--expect", *expect)
     assert got == status
-    assert out == ["1 200", "2 400 event is required: a non-empty string", "3 200"]
+    assert out == ["1 200 ok", "2 400 event is required: a non-empty string", "3 200 ok"]
     assert err == [summary]
 
 
@@ -276,7 +276,7 @@ def test_json_lines_say_what_became_of_each_message(
         (200, True, 1),
         (400, False, 1),
     ]
-    assert [r["message"] for r in rows] == [None, None, "event is required: a non-empty string"]
+    assert [r["message"] for r in rows] == ["ok", "ok", "event is required: a non-empty string"]
     assert {r["file"] for r in rows} == {str(path)}
     assert all(r["error"] is None for r in rows)
     assert all(0 <= r["elapsed"] < 5 for r in rows)
