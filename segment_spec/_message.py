@@ -188,11 +188,24 @@ BuildMessage: TypeAlias = Callable[..., "Message"]
 def message_tools(recent: RecentTimestamps) -> tuple[ReadTimestamps, BuildMessage]:
     """:func:`read_timestamps` and :func:`build_message` for one checker, both reading the
     timestamps through its memo ``recent``: by the compiled core where it is built."""
-    if speedups is None:
-        return partial(read_timestamps, parse=recent.parse), partial(
-            build_message, parse=recent.parse
-        )
-    return _compiled_timestamps(speedups, recent), _compiled_build(speedups, recent.parse)
+    if speedups is not None:
+        return _compiled_timestamps(speedups, recent), _compiled_build(speedups, recent.parse)
+    parse = recent.parse
+
+    # Thin closures, not functools.partial: a partial with a keyword costs a dict per call.
+    def read(data: Mapping[str, Any]) -> Timestamps | None:
+        return read_timestamps(data, parse)
+
+    def build(
+        call: str,
+        data: Mapping[str, Any],
+        issues: list[Issue],
+        semantic: Event | None = None,
+        times: Timestamps | None = None,
+    ) -> Message:
+        return build_message(call, data, issues, semantic, times, parse)
+
+    return read, build
 
 
 def _compiled_timestamps(core: ModuleType, recent: RecentTimestamps) -> ReadTimestamps:

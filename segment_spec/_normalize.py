@@ -23,7 +23,7 @@ import contextlib
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
+from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any, Final, NoReturn, TypeAlias
 
 from ._compiled import speedups
@@ -265,23 +265,172 @@ _FastPath: TypeAlias = Callable[[dict[Any, Any], bool], "dict[Any, Any] | None"]
 # way; a value nested deeper than the interpreter's stack raises RecursionError, and the careful
 # walk runs.
 #
+# The functions below read a normalizer's memos as module globals: each normalizer runs them
+# with its own memos in their place (_python_fast). A comprehension is a nested function in
+# Python 3.11, and a global it reads costs less than an outer local, which would become a cell.
+# The module's own bindings are empty and read-only: run as they are, these functions learn
+# nothing and leave every message to the careful walk.
+
+_SNAKE_KEYS: frozenset[str] | set[str] = frozenset()  # keys known to be their own snake_case
+_FAST_KEYS: Mapping[Hashable, Hashable] = MappingProxyType({})  # the fast path's conversions
+
+
+def _snake_keys(obj: dict[Any, Any]) -> bool:
+    """Whether every key of ``obj`` is its own snake_case (the normalizer's method)."""
+    return False
+
+
+def _learn(obj: Mapping[Hashable, Any]) -> bool:
+    """Learn the conversions of ``obj``'s keys (the normalizer's method)."""
+    return False
+
+
+def _snake_values(values: Any, skip: object = None) -> bool:
+    """Whether every object below these values (at any depth) has snake_case keys only;
+    ``skip`` is a container not to look into."""
+    leaves = _LEAVES
+    known = _SNAKE_KEYS
+    for value in values:
+        kind = type(value)
+        if kind in leaves or value is skip:  # most values: one test
+            continue
+        if kind is dict:
+            if not (
+                (known.issuperset(value) or _snake_keys(value)) and _snake_values(value.values())
+            ):
+                return False
+        elif kind is not list or not _snake_values(value):
+            return False
+    return True
+
+
+def _already_snake(message: dict[Any, Any], root: bool) -> bool:
+    """Whether normalizing ``message``, a freshly parsed value, would change nothing (its
+    integrations keep their keys; a batch envelope at the root is left to the usual walk)."""
+    if not (_SNAKE_KEYS.issuperset(message) or _snake_keys(message)) or (
+        root and "batch" in message
+    ):
+        return False
+    integrations = message.get("integrations")
+    if type(integrations) is not dict:
+        return _snake_values(message.values())
+    # Destination names: only the values are walked. (Parsed JSON shares no object, so the
+    # integrations dict is skipped by identity in the walk of the message.)
+    return _snake_values(integrations.values()) and _snake_values(message.values(), integrations)
+
+
 # --- the fast path -------------------------------------------------------------------------------
 # Plain dicts and lists of JSON leaves, no collision, no empty key: what almost every message
 # is. Anything else raises _Slow and the careful walk starts over, so both paths give the same
 # result. The recursion has no depth count: a value nested deeper than the interpreter allows
 # raises RecursionError, which the callers treat like _Slow (the careful walk needs no stack).
-#
-# Both are made once per normalizer, as closures over its memos: a comprehension (in Python
-# 3.11 a nested function) reads them as free variables, as cheap as a cached global, and no
-# call makes a new cell.
+# A key not yet learnt raises KeyError; the object's keys are then learnt and the object
+# converted again (rare: the keys of a receiver's traffic repeat).
 
 
 class _Slow(Exception):
     """The fast path met something it leaves to the careful walk."""
 
 
+def _fast_object(obj: dict[Any, Any], retried: bool = False) -> dict[Any, Any]:
+    try:
+        new = {
+            _FAST_KEYS[k]: v
+            if type(v) in _LEAVES
+            else _fast_object(v)
+            if type(v) is dict
+            else [x if type(x) in _LEAVES else _fast_value(x) for x in v]
+            if type(v) is list
+            else _refuse()
+            for k, v in obj.items()
+        }
+    except KeyError:
+        # retried: the cache was cleared under us, more keys than it holds
+        if retried or not _learn(obj):
+            raise _Slow from None
+        return _fast_object(obj, True)
+    if len(new) != len(obj):  # two keys became one
+        raise _Slow
+    return new
+
+
 def _refuse() -> NoReturn:
     raise _Slow
+
+
+def _fast_value(value: Any) -> Any:
+    """A container below a message: a dict or a list, else the careful walk takes over."""
+    kind = type(value)
+    if kind is dict:
+        return _fast_object(value)
+    if kind is list:
+        return [v if type(v) in _LEAVES else _fast_value(v) for v in value]
+    raise _Slow
+
+
+def _fast_message(obj: dict[Any, Any], root: bool, retried: bool = False) -> dict[Any, Any]:
+    """A message (or, at the root, possibly a batch envelope): integrations keep their keys."""
+    # The key is computed before the value in a dict display, so the value can depend on it.
+    try:
+        new = {
+            (name := _FAST_KEYS[k]): v if type(v) in _LEAVES else _fast_member(name, v, root)
+            for k, v in obj.items()
+        }
+    except KeyError:
+        if retried or not _learn(obj):
+            raise _Slow from None
+        return _fast_message(obj, root, True)
+    if len(new) != len(obj):
+        raise _Slow
+    return new
+
+
+def _fast_member(name: Any, value: Any, root: bool) -> Any:
+    """A container at the top of a message: integrations keep their keys, a batch at the root
+    holds messages, anything else is an ordinary value."""
+    kind = type(value)
+    if kind is dict:
+        if name == "integrations":
+            return {k: v if type(v) in _LEAVES else _fast_value(v) for k, v in value.items()}
+        return _fast_object(value)
+    if kind is list and root and name == "batch":
+        return _fast_batch(value)
+    return _fast_value(value)
+
+
+def _fast_batch(items: list[Any]) -> list[Any]:
+    new = list(items)
+    for index, value in enumerate(new):
+        kind = type(value)
+        if kind is dict:
+            new[index] = _fast_message(value, False)
+        elif kind not in _LEAVES:
+            new[index] = _fast_value(value)
+    return new
+
+
+def _fast_python(message: dict[Any, Any], root: bool) -> dict[Any, Any] | None:
+    """The fast path's result for a freshly parsed message (``message`` itself when nothing
+    changes), or None when the careful walk must decide."""
+    try:
+        if _already_snake(message, root):
+            return message
+        return _fast_message(message, root)
+    except (_Slow, RecursionError):
+        return None
+
+
+# The functions a normalizer runs with its own memos as their globals.
+_BOUND: Final = (
+    _snake_values,
+    _already_snake,
+    _fast_object,
+    _fast_value,
+    _fast_message,
+    _fast_member,
+    _fast_batch,
+    _fast_python,
+)
 
 
 def _python_fast(
@@ -290,115 +439,24 @@ def _python_fast(
     fast_keys: dict[Hashable, Hashable],
     learn: Callable[[Mapping[Hashable, Any]], bool],
 ) -> _FastPath:
-    """The fast path's result for a freshly parsed message (``message`` itself when nothing
-    changes), or None when the careful walk must decide; over a normalizer's memos."""
-    leaves = _LEAVES
-
-    def snake_values(values: Any, skip: object = None) -> bool:
-        """Whether every object below these values (at any depth) has snake_case keys only;
-        ``skip`` is a container not to look into."""
-        for value in values:
-            kind = type(value)
-            if kind in leaves or value is skip:  # most values: one test
-                continue
-            if kind is dict:
-                if not (
-                    (known.issuperset(value) or snake_keys(value)) and snake_values(value.values())
-                ):
-                    return False
-            elif kind is not list or not snake_values(value):
-                return False
-        return True
-
-    def already_snake(message: dict[Any, Any], root: bool) -> bool:
-        """Whether normalizing ``message`` would change nothing (its integrations keep their
-        keys; a batch envelope at the root is left to the usual walk)."""
-        if not (known.issuperset(message) or snake_keys(message)) or (root and "batch" in message):
-            return False
-        integrations = message.get("integrations")
-        if type(integrations) is not dict:
-            return snake_values(message.values())
-        # Destination names: only the values are walked. (Parsed JSON shares no object, so the
-        # integrations dict is skipped by identity in the walk of the message.)
-        return snake_values(integrations.values()) and snake_values(message.values(), integrations)
-
-    def fast_object(obj: dict[Any, Any], retried: bool = False) -> dict[Any, Any]:
-        try:
-            new = {
-                fast_keys[k]: v
-                if type(v) in leaves
-                else fast_object(v)
-                if type(v) is dict
-                else [x if type(x) in leaves else fast_value(x) for x in v]
-                if type(v) is list
-                else _refuse()
-                for k, v in obj.items()
-            }
-        except KeyError:
-            # retried: the cache was cleared under us, more keys than it holds
-            if retried or not learn(obj):
-                raise _Slow from None
-            return fast_object(obj, True)
-        if len(new) != len(obj):  # two keys became one
-            raise _Slow
-        return new
-
-    def fast_value(value: Any) -> Any:
-        """A container below a message: a dict or a list, else the careful walk takes over."""
-        kind = type(value)
-        if kind is dict:
-            return fast_object(value)
-        if kind is list:
-            return [v if type(v) in leaves else fast_value(v) for v in value]
-        raise _Slow
-
-    def fast_message(obj: dict[Any, Any], root: bool, retried: bool = False) -> dict[Any, Any]:
-        """A message (or, at the root, possibly a batch envelope): integrations keep their
-        keys."""
-        # The key is computed before the value in a dict display, so the value can depend on it.
-        try:
-            new = {
-                (name := fast_keys[k]): v if type(v) in leaves else fast_member(name, v, root)
-                for k, v in obj.items()
-            }
-        except KeyError:
-            if retried or not learn(obj):
-                raise _Slow from None
-            return fast_message(obj, root, True)
-        if len(new) != len(obj):
-            raise _Slow
-        return new
-
-    def fast_member(name: Any, value: Any, root: bool) -> Any:
-        """A container at the top of a message: integrations keep their keys, a batch at the
-        root holds messages, anything else is an ordinary value."""
-        kind = type(value)
-        if kind is dict:
-            if name == "integrations":
-                return {k: v if type(v) in leaves else fast_value(v) for k, v in value.items()}
-            return fast_object(value)
-        if kind is list and root and name == "batch":
-            return fast_batch(value)
-        return fast_value(value)
-
-    def fast_batch(items: list[Any]) -> list[Any]:
-        new = list(items)
-        for index, value in enumerate(new):
-            kind = type(value)
-            if kind is dict:
-                new[index] = fast_message(value, False)
-            elif kind not in leaves:
-                new[index] = fast_value(value)
-        return new
-
-    def fast(message: dict[Any, Any], root: bool) -> dict[Any, Any] | None:
-        try:
-            if already_snake(message, root):
-                return message
-            return fast_message(message, root)
-        except (_Slow, RecursionError):
-            return None
-
+    """:func:`_fast_python` over a normalizer's memos: the same code, whose globals are this
+    module's with the memos (and the methods that fill them) in place of the empty ones."""
+    if not all(type(function) is FunctionType for function in _BOUND):
+        # This module's compiled copy (setup.py), imported on its own without the core: its
+        # functions are not Python code to rebind, and its fast path leaves all to the walk.
+        return _fast_python
+    namespace: dict[str, Any] = {
+        **globals(),
+        "_SNAKE_KEYS": known,
+        "_snake_keys": snake_keys,
+        "_FAST_KEYS": fast_keys,
+        "_learn": learn,
+    }
+    for function in _BOUND:
+        namespace[function.__name__] = FunctionType(
+            function.__code__, namespace, function.__name__, function.__defaults__
+        )
+    fast: _FastPath = namespace["_fast_python"]
     return fast
 
 

@@ -193,15 +193,16 @@ class RecentTimestamps:
 
     def parse(self, value: object) -> datetime | None:
         """:func:`parse_timestamp`, from the memo when the text was read lately."""
-        if type(value) is not str:
-            return parse_timestamp(value)
-        texts = self.texts
-        found: datetime | None = texts.get(value, _UNSEEN)
-        if found is not _UNSEEN:
-            return found
-        parsed = _parse_string(value)
-        if len(value) <= _LONGEST:  # a longer text is not a date: not worth a place
+        if type(value) is str:
+            found: datetime | None = self.texts.get(value, _UNSEEN)
+            return self._read(value) if found is _UNSEEN else found
+        return parse_timestamp(value)
+
+    def _read(self, text: str) -> datetime | None:
+        parsed = _parse_string(text)
+        if len(text) <= _LONGEST:  # a longer text is not a date: not worth a place
+            texts = self.texts
             if len(texts) >= self.SIZE:
                 texts.clear()
-            texts[value] = parsed
+            texts[text] = parsed
         return parsed
