@@ -40,7 +40,7 @@ from collections.abc import (
 )
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 import msgspec
 import orjson
@@ -55,6 +55,10 @@ from .._reply import Rejection, reject
 from .._select import CALL_TYPES, supported_calls
 from ..exceptions import Refusal, Unauthorized
 from ._window import MemoryWindow, Window
+
+if TYPE_CHECKING:
+    from ._asgi import AsgiApp
+    from ._wsgi import WsgiApp
 
 __all__ = ["Accepted", "Delivery", "Destination", "Headers", "Reply"]
 
@@ -478,17 +482,20 @@ class Destination:
 
     # --- adapters ----------------------------------------------------------------------------
 
-    def asgi(self, path: str | None = None) -> Any:
-        """An ASGI app (FastAPI, Starlette, uvicorn, ...) answering with this destination;
-        with ``path``, any other path is a 404. See :class:`~segment_spec.AsgiApp`."""
+    def asgi(self, path: str | None = None) -> AsgiApp:
+        """An ASGI 3 app (uvicorn, FastAPI, Starlette, ...) answering with this destination:
+        POST goes to :meth:`areceive`, any other method is a 405, and with ``path``, any other
+        path a 404, each in JSON. Mount it (``app.mount("/segment", dest.asgi())``) or serve it
+        (``uvicorn.run(dest.asgi())``)."""
         from ._asgi import AsgiApp
 
         return AsgiApp(self, path)
 
-    def wsgi(self, path: str | None = None) -> Any:
-        """A WSGI app (Flask, Django, waitress, gunicorn, ...) answering with this
-        destination; with ``path``, any other path is a 404. See
-        :class:`~segment_spec.WsgiApp`."""
+    def wsgi(self, path: str | None = None) -> WsgiApp:
+        """A WSGI app (waitress, gunicorn, Flask, Django, ...) answering with this
+        destination: POST goes to :meth:`receive`, any other method is a 405, and with
+        ``path``, any other path (``PATH_INFO``) a 404, each in JSON. Mount it beside a Flask
+        app with werkzeug's ``DispatcherMiddleware``, or serve it (``waitress.serve(...)``)."""
         from ._wsgi import WsgiApp
 
         return WsgiApp(self, path)
