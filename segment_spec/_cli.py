@@ -35,20 +35,23 @@ __all__ = ["main"]
 
 def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
     supported = frozenset(args.supported) if args.supported else None
-    sources = [("<stdin>" if path == "-" else path, read_input(path, stdin)) for path in args.paths]
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     summary = validate_files(
-        sources,
+        args.paths,
+        stdin=stdin,
         strict=args.strict,
         supported=supported,
         jobs=jobs,
         as_json=args.json,
         out=sys.stdout,
         progress=sys.stderr if sys.stderr.isatty() else None,
+        errors=sys.stderr,
     )
     print(summary.text(), file=sys.stderr)
+    if summary.unreadable:
+        return 2
     return 1 if summary.rejected else 0
 
 
@@ -106,7 +109,12 @@ def _parser() -> argparse.ArgumentParser:
         help="check JSON or NDJSON files of messages; print one line per rejected message",
         description="Check messages; exit 0 when all are valid, 1 when any is rejected.",
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="a .json/.ndjson file or -")
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a JSON or NDJSON file (gzip or zstandard too), a directory of them, or -",
+    )
     validate.add_argument("--json", action="store_true", help="print JSON lines instead of text")
     validate.add_argument(
         "--strict", action="store_true", help="reject messages that only have warnings"
