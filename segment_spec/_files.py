@@ -26,7 +26,7 @@ from ._issue import Issue, json_path
 from ._parse import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES
 from ._reply import Rejection, reject
 from ._stream import BLOCK_BYTES, MAX_LINE_BYTES, Block, Kind, expand_paths, source_blocks
-from ._tally import OTHER, Tally, raw_labels
+from ._tally import CUSTOM_EVENT, OTHER, Tally, call_and_event, raw_labels
 
 __all__ = [
     "Finding",
@@ -160,39 +160,40 @@ def _too_long(kind: Kind) -> Rejection:
 
 
 def _check_into(
-    record: Record,
+    raw: bytes,
+    source: str,
+    line: int,
     strict: bool,
     supported: frozenset[str] | None,
     findings: list[Finding],
     tally: Tally,
 ) -> None:
-    """Check one record; add its rejected messages to ``findings`` and every message to
-    ``tally``."""
-    raw, source, line = record.raw, record.source, record.line
+    """Check the record at ``source:line``; add its rejected messages to ``findings`` and
+    every message to ``tally``. (The record object is made only for a finding.)"""
     if _is_batch(raw):
         result = check_batch(raw, strict=strict, supported=supported)
         if isinstance(result, Rejection):
-            findings.append(Finding(record, (), result))
-            tally.add(result, source, line, "$", (OTHER, None))
+            findings.append(Finding(Record(source, line, raw), (), result))
+            tally.add(result, source, line, (), (OTHER, None))
             return
         for issue in result.issues:
-            tally.count_issue(issue, source, line, "$")
+            tally.count_issue(issue, source, line, ())
         items: list[Any] | None = None
         for index, item in enumerate(result.results):
             labels = None
             if isinstance(item, Rejection):
-                findings.append(Finding(record, ("batch", index), item))
+                findings.append(Finding(Record(source, line, raw), ("batch", index), item))
                 if items is None:  # parsed again only for an envelope with a rejected item
                     items = orjson.loads(raw)["batch"]
-                labels = raw_labels(orjson.dumps(items[index]))
-            tally.add(item, source, line, f"$.batch[{index}]", labels)
+                labels = call_and_event(items[index])
+            tally.add(item, source, line, ("batch", index), labels)
         return
     single = check(raw, strict=strict, supported=supported)
     if isinstance(single, Rejection):
-        findings.append(Finding(record, (), single))
-        tally.add(single, source, line, "$", raw_labels(raw))
+        findings.append(Finding(Record(source, line, raw), (), single))
+        tally.add(single, source, line, (), raw_labels(raw))
     else:
-        tally.add(single, source, line, "$", None)
+        tally.add(single, source, line, (), None)
 
 
 def check_record(
@@ -201,7 +202,7 @@ def check_record(
     """Check one record; return how many messages it held and the rejected ones."""
     findings: list[Finding] = []
     tally = Tally()
-    _check_into(record, strict, supported, findings, tally)
+    _check_into(record.raw, record.source, record.line, strict, supported, findings, tally)
     return tally.messages, findings
 
 
@@ -225,26 +226,45 @@ def check_block(block: Block, strict: bool, supported: frozenset[str] | None) ->
     if block.kind is Kind.UNREADABLE:
         return Outcome(source, block.lines, error=block.data.decode())
     if block.kind is Kind.DOCUMENT:
-        record = Record(source, 1, block.data)
-        _check_into(record, strict, supported, outcome.findings, outcome.tally)
+        _check_into(block.data, source, 1, strict, supported, outcome.findings, outcome.tally)
         return outcome
     if block.kind is not Kind.LINES:
         rejection = _too_long(block.kind)
         outcome.findings.append(Finding(Record(source, first, b""), (), rejection))
-        outcome.tally.add(rejection, source, first, "$", (OTHER, None))
+        outcome.tally.add(rejection, source, first, (), (OTHER, None))
         return outcome
-    for offset, line in enumerate(block.data.split(b"\n")):
+    findings, tally = outcome.findings, outcome.tally
+    calls, events = tally.by_call, tally.by_event
+    clean = 0
+    for number, line in enumerate(block.data.split(b"\n"), first):
         if line.endswith(b"\r"):
             line = line[:-1]
         if not line or line.isspace():
             continue
-        record = Record(source, first + offset, line)
         if len(line) > MAX_LINE_BYTES:
             rejection = _too_long(Kind.TOO_LONG_LINE)
-            outcome.findings.append(Finding(record, (), rejection))
-            outcome.tally.add(rejection, source, record.line, "$", (OTHER, None))
+            findings.append(Finding(Record(source, number, b""), (), rejection))
+            tally.add(rejection, source, number, (), (OTHER, None))
             continue
-        _check_into(record, strict, supported, outcome.findings, outcome.tally)
+        if b'"batch"' in line:
+            _check_into(line, source, number, strict, supported, findings, tally)
+            continue
+        # The usual line, a message accepted without a word, is counted here (a few calls
+        # fewer a message, at 30,000 messages a second).
+        result = check(line, strict=strict, supported=supported)
+        if isinstance(result, Rejection):
+            findings.append(Finding(Record(source, number, line), (), result))
+            tally.add(result, source, number, (), raw_labels(line))
+        elif result.issues:
+            tally.add(result, source, number, (), None)
+        else:
+            clean += 1
+            calls[result.type] += 1
+            if result.type == "track":
+                semantic = result.semantic
+                events[CUSTOM_EVENT if semantic is None else semantic.name] += 1
+    tally.messages += clean
+    tally.accepted += clean
     return outcome
 
 

@@ -8,7 +8,6 @@ spec's is counted under a placeholder (:data:`CUSTOM_EVENT`, :data:`OTHER`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,11 @@ OTHER = "(other)"
 FIRST_PLACES = 5
 
 
+Path = tuple[str | int, ...]
+# A rule as the counters keep it: keyword, severity and path with list indexes as "*".
+_Key = tuple[str, str, Path]
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Rule:
     """A kind of issue at a kind of place: keyword, severity and path, list indexes as ``*``.
@@ -44,8 +48,21 @@ class Rule:
     @classmethod
     def of(cls, issue: Issue) -> Rule:
         """The rule an issue breaks."""
-        path = tuple("*" if isinstance(step, int) else step for step in issue.path)
-        return cls(issue.keyword, issue.severity.value, json_path(path).replace("['*']", "[*]"))
+        return cls._from_key(_key(issue))
+
+    @classmethod
+    def _from_key(cls, key: _Key) -> Rule:
+        keyword, severity, path = key
+        return cls(keyword, severity, json_path(path).replace("['*']", "[*]"))
+
+
+def _key(issue: Issue) -> _Key:
+    path = issue.path
+    for step in path:
+        if type(step) is int:
+            path = tuple("*" if type(s) is int else s for s in path)
+            break
+    return issue.keyword, issue.severity.value, path
 
 
 def call_and_event(value: object) -> tuple[str, str | None]:
@@ -94,7 +111,7 @@ class Tally:
 
     >>> from segment_spec import check
     >>> tally = Tally()
-    >>> tally.add(check({"type": "group", "userId": "u1"}), "a.ndjson", 1, "$", None)
+    >>> tally.add(check({"type": "group", "userId": "u1"}), "a.ndjson", 1, (), None)
     >>> tally.as_json()["rejected"], tally.as_json()["by_keyword"]
     (1, {'required': 1})
     """
@@ -121,22 +138,22 @@ class Tally:
         self.by_call: Counter[str] = Counter()
         self.by_event: Counter[str] = Counter()
         self.by_keyword: Counter[str] = Counter()
-        self.by_rule: Counter[Rule] = Counter()
-        self.first: dict[Rule, list[tuple[str, int, str]]] = {}
+        self.by_rule: Counter[_Key] = Counter()
+        # Per rule, its first places: file, line, the message's place in it, the issue's path.
+        self.first: dict[_Key, list[tuple[str, int, Path, Path]]] = {}
 
     def add(
         self,
         result: Any,
         source: str,
         line: int,
-        where: str,
+        where: Path,
         labels: tuple[str, str | None] | None,
     ) -> None:
         """Count one message's result (a message or a rejection) found at ``source:line``,
-        at ``where`` (``$`` or ``$.batch[i]``); ``labels`` (call type, event) are needed
-        only for a rejection, whose message is not typed."""
+        at ``where`` in it (``()``, or ``("batch", i)`` for an item); ``labels`` (call type,
+        event) are needed only for a rejection, whose message is not typed."""
         self.messages += 1
-        issues: Iterable[Issue] = result.issues
         if isinstance(result, Rejection):
             self.rejected += 1
             self.by_status[result.status] += 1
@@ -150,18 +167,19 @@ class Tally:
         self.by_call[call] += 1
         if event is not None:
             self.by_event[event] += 1
-        for issue in issues:
+        for issue in result.issues:
             self.count_issue(issue, source, line, where)
 
-    def count_issue(self, issue: Issue, source: str, line: int, where: str) -> None:
+    def count_issue(self, issue: Issue, source: str, line: int, where: Path) -> None:
         """Count one issue found at ``where`` in the message at ``source:line``."""
-        rule = Rule.of(issue)
+        key = _key(issue)
         self.by_keyword[issue.keyword] += 1
-        self.by_rule[rule] += 1
-        places = self.first.setdefault(rule, [])
+        self.by_rule[key] += 1
+        places = self.first.get(key)
+        if places is None:
+            places = self.first[key] = []
         if len(places) < FIRST_PLACES:
-            full = where + json_path(issue.path)[1:]
-            places.append((source, line, full))
+            places.append((source, line, where, issue.path))
 
     def merge(self, other: Tally) -> None:
         """Add another tally's counts, taken as coming after this one's in the input."""
@@ -174,8 +192,8 @@ class Tally:
         self.by_event.update(other.by_event)
         self.by_keyword.update(other.by_keyword)
         self.by_rule.update(other.by_rule)
-        for rule, places in other.first.items():
-            mine = self.first.setdefault(rule, [])
+        for key, places in other.first.items():
+            mine = self.first.setdefault(key, [])
             mine.extend(places[: FIRST_PLACES - len(mine)])
 
     def as_json(self) -> dict[str, Any]:
@@ -184,7 +202,12 @@ class Tally:
         def ranked(counter: Counter[Any]) -> dict[str, int]:
             return {str(k): n for k, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))}
 
-        rules = sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+        rules: Counter[Rule] = Counter()
+        first: dict[Rule, list[tuple[str, int, Path, Path]]] = {}
+        for key, count in self.by_rule.items():
+            rule = Rule._from_key(key)
+            rules[rule] += count
+            first.setdefault(rule, []).extend(self.first.get(key, ()))
         return {
             "messages": self.messages,
             "accepted": self.accepted,
@@ -201,10 +224,10 @@ class Tally:
                     "json_path": rule.json_path,
                     "count": count,
                     "first": [
-                        {"file": source, "line": line, "json_path": where}
-                        for source, line, where in self.first[rule]
+                        {"file": source, "line": line, "json_path": json_path((*where, *path))}
+                        for source, line, where, path in first[rule][:FIRST_PLACES]
                     ],
                 }
-                for rule, count in rules
+                for rule, count in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))
             ],
         }
