@@ -330,7 +330,13 @@ def _in_order(
                 break
         else:
             jobs = 1  # the whole input is in hand and small: workers would cost more
-        blocks = chain(ahead, blocks)
+        if jobs > 1:
+            # Checked here, the first blocks compile the schemas they meet before the workers
+            # start: forked, they have them too, instead of each compiling its own.
+            for block in ahead:
+                yield work(block)
+        else:
+            blocks = chain(ahead, blocks)
     if jobs == 1:
         for block in blocks:
             yield work(block)

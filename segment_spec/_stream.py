@@ -60,24 +60,24 @@ class Kind(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A piece of one source: its name, the number of its first line, its kind and bytes.
+    """A piece of one source: its name, the number of its first line, its kind, its bytes
+    and how many lines it covers (a final line without a newline counts).
 
-    >>> block = Block("a.ndjson", 1, Kind.LINES, b'{"type": "track"}\\n')
-    >>> block.lines
-    1
+    >>> Block.of_lines("a.ndjson", 1, b'{"type": "track"}\\n{}').lines
+    2
     """
 
     source: str
     first_line: int
     kind: Kind
     data: bytes = b""
+    lines: int = 1
 
-    @property
-    def lines(self) -> int:
-        """How many lines the block covers (a final line without a newline counts)."""
-        if self.kind is not Kind.LINES:
-            return 1
-        return self.data.count(b"\n") + (0 if self.data.endswith(b"\n") else 1)
+    @classmethod
+    def of_lines(cls, source: str, first_line: int, data: bytes) -> Block:
+        """A LINES block, its lines counted."""
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        return cls(source, first_line, Kind.LINES, data, lines)
 
 
 class _Prefixed:
@@ -285,7 +285,7 @@ def read_blocks(name: str, read: Read, block_bytes: int = BLOCK_BYTES) -> Iterat
             yield Block(name, 1, Kind.DOCUMENT, head.strip())
             return
         if head:
-            yield Block(name, 1, Kind.LINES, head)
+            yield Block.of_lines(name, 1, head)
         return
     if not _looks_like_lines(head):
         yield Block(name, 1, Kind.TOO_LONG_DOCUMENT)
@@ -310,9 +310,10 @@ def _line_blocks(name: str, read: Read, pending: bytes, block_bytes: int) -> Ite
             pending = b"".join(parts)
         cut = len(pending) if eof else pending.rfind(b"\n") + 1
         if cut:
-            block, pending = pending[:cut], pending[cut:]
-            yield Block(name, line, Kind.LINES, block)
-            line += block.count(b"\n")
+            block = Block.of_lines(name, line, pending[:cut])
+            pending = pending[cut:]
+            yield block
+            line += block.lines
             continue
         # A line longer than a block: read on to its end, up to the limit.
         if len(pending) <= MAX_LINE_BYTES:
