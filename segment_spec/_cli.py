@@ -26,6 +26,7 @@ from ._files import UsageError, read_input, records, validate_files
 from ._issue import Issue
 from ._normalize import Normalizer
 from ._parse import decode
+from ._report import render_report
 from ._sample import sample, sample_names
 from ._select import CALL_TYPES
 from ._send import add_send_arguments, run_send
@@ -50,9 +51,23 @@ def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
         errors=sys.stderr,
     )
     print(summary.text(), file=sys.stderr)
+    if args.summary_json is not None or args.report is not None:
+        figures = summary.as_json()
+        if args.summary_json is not None:
+            _write(args.summary_json, orjson.dumps(figures, option=orjson.OPT_INDENT_2) + b"\n")
+        if args.report is not None:
+            _write(args.report, render_report(figures).encode())
     if summary.unreadable:
         return 2
     return 1 if summary.rejected else 0
+
+
+def _write(path: str, content: bytes) -> None:
+    try:
+        with open(path, "wb") as handle:
+            handle.write(content)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _normalize(args: argparse.Namespace, stdin: BinaryIO) -> int:
@@ -124,6 +139,16 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="worker processes for large inputs (default: all cores; 1 to stay in one process)",
+    )
+    validate.add_argument(
+        "--summary-json",
+        metavar="FILE",
+        help="write counts by outcome, rule, call type and event to FILE (no submitted value)",
+    )
+    validate.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write the same figures as one self-contained HTML page with a chart",
     )
     validate.add_argument(
         "--supported",

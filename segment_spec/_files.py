@@ -271,14 +271,24 @@ def check_block(block: Block, strict: bool, supported: frozenset[str] | None) ->
 @dataclass(frozen=True, slots=True)
 class Summary:
     """What ``validate`` saw: messages checked, messages rejected, seconds taken, the counts
-    by outcome, call, event and rule (``tally``), and the sources that could not be read to
-    their end (``unreadable``: ``"file: reason"``)."""
+    by outcome, call, event and rule (``tally``), how many files were read, and the ones that
+    could not be read to their end (``unreadable``: file and reason)."""
 
     total: int
     rejected: int
     seconds: float
     tally: Tally = field(default_factory=Tally)
-    unreadable: tuple[str, ...] = ()
+    files: int = 0
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--summary-json`` object: the tally's counts, the files read and the ones
+        that could not be read to their end. Counts, paths and spec names only."""
+        return {
+            **self.tally.as_json(),
+            "files": self.files,
+            "unreadable": [{"file": name, "reason": why} for name, why in self.unreadable],
+        }
 
     def text(self) -> str:
         """One line: counts, seconds and messages per second."""
@@ -376,7 +386,7 @@ def validate_files(
     work = partial(check_block, strict=strict, supported=supported)
     display = _Progress(progress)
     tally = Tally()
-    unreadable: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     done = 0
     for outcome in _in_order(blocks, work, jobs):
         for finding in outcome.findings:
@@ -384,11 +394,11 @@ def validate_files(
             out.write(line + "\n")
         tally.merge(outcome.tally)
         if outcome.error is not None:
-            unreadable.append(f"{outcome.source}: {outcome.error}")
+            unreadable.append((outcome.source, outcome.error))
             if errors is not None:
-                errors.write(f"segment-spec: cannot read {unreadable[-1]}\n")
+                errors.write(f"segment-spec: cannot read {outcome.source}: {outcome.error}\n")
         done += outcome.lines
         display.update(done)
     display.close()
     seconds = time.perf_counter() - start
-    return Summary(tally.messages, tally.rejected, seconds, tally, tuple(unreadable))
+    return Summary(tally.messages, tally.rejected, seconds, tally, len(files), tuple(unreadable))

@@ -19,9 +19,19 @@ from ._message import Track
 from ._reply import Rejection
 from ._select import CALL_TYPES
 
-__all__ = ["CUSTOM_EVENT", "FIRST_PLACES", "OTHER", "Rule", "Tally", "call_and_event", "raw_labels"]
+__all__ = [
+    "CUSTOM_EVENT",
+    "FIRST_PLACES",
+    "NO_EVENT",
+    "OTHER",
+    "Rule",
+    "Tally",
+    "call_and_event",
+    "raw_labels",
+]
 
 CUSTOM_EVENT = "(custom event)"
+NO_EVENT = "(no event)"
 OTHER = "(other)"
 # How many places each rule keeps: enough to open the file at a few examples.
 FIRST_PLACES = 5
@@ -68,7 +78,8 @@ def _key(issue: Issue) -> _Key:
 def call_and_event(value: object) -> tuple[str, str | None]:
     """The call type and the spec event of a parsed message, as names that are never a
     submitted value: a call type outside the spec is :data:`OTHER`, a track's event outside
-    the catalog :data:`CUSTOM_EVENT`; the event is None for a call other than track.
+    the catalog :data:`CUSTOM_EVENT` (:data:`NO_EVENT` without one); the event is None for a
+    call other than track.
 
     >>> call_and_event({"type": "track", "event": "order completed"})
     ('track', 'Order Completed')
@@ -86,7 +97,9 @@ def call_and_event(value: object) -> tuple[str, str | None]:
     if call != "track":
         return call, None
     name = value.get("event")
-    event = resolve_event(name)[0] if isinstance(name, str) else None
+    if not isinstance(name, str) or not name.strip():
+        return call, NO_EVENT
+    event = resolve_event(name)[0]
     return call, CUSTOM_EVENT if event is None else event.name
 
 
