@@ -8,12 +8,15 @@ files; a message is kept when ``segment_spec.check`` accepts it), each with a fr
 
 * times ``segment_spec.check`` on every line of that file in a fresh process (the in-process
   rate: a first pass, which compiles each schema as it meets it as the command does, and a
-  second pass, printed beside);
+  second pass, printed beside), per wall second and per CPU second;
 * runs ``segment-spec validate --jobs N FILE`` as a subprocess for each ``--jobs`` value (1 and
   2 by default), and prints its wall time, messages per second, the ratio to the in-process
-  rate (per core: divided by N), the ratio to ``--jobs 1``, and peak memory: the largest sum of
-  the resident sizes of the command and its workers, sampled from /proc every 20 ms, and the
-  largest single process (``ru_maxrss`` from ``wait4``, which covers the workers too).
+  rate (per core: divided by N), the ratio to ``--jobs 1``, the CPU time of the command and
+  its workers with messages per CPU second (the figure a shared machine disturbs least: it
+  shows the cost of the workers' overhead even when other work holds a core), and peak
+  memory: the largest sum of the resident sizes of the command and its workers, sampled from
+  /proc every 20 ms, and the largest single process (``ru_maxrss`` from ``wait4``, which
+  covers the workers too).
 
 A script, not a test: timings are never asserted in the test suite.
 
@@ -77,21 +80,22 @@ with (gzip.open if path.endswith(".gz") else open)(path, "rb") as handle:
 import segment_spec
 check = segment_spec.check
 for _ in range(2):  # a cold pass (schemas compiled as met, as in the CLI), then a warm one
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for raw in lines:
         check(raw)
-    print(len(lines) / (time.perf_counter() - start))
+    print(len(lines) / (time.perf_counter() - start), len(lines) / (time.process_time() - cpu))
 """
 
 
-def in_process_rates(path: Path) -> tuple[float, float]:
-    """Messages per second of ``check`` on every line of the file, in a fresh process: the
-    first pass (which compiles each schema as it meets it, as the CLI does) and a second."""
+def in_process_rates(path: Path) -> list[tuple[float, float]]:
+    """Messages per second of ``check`` on every line of the file, in a fresh process, per
+    wall second and per CPU second: the first pass (which compiles each schema as it meets
+    it, as the CLI does) and a second."""
     done = subprocess.run(
         [sys.executable, "-c", _IN_PROCESS, str(path)], capture_output=True, check=True
     )
-    cold, warm = (float(figure) for figure in done.stdout.split())
-    return cold, warm
+    figures = [float(figure) for figure in done.stdout.split()]
+    return [(figures[0], figures[1]), (figures[2], figures[3])]
 
 
 def _tree_rss(pid: int) -> int:
@@ -112,8 +116,9 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def run_cli(path: Path, jobs: int) -> tuple[float, int, int, str]:
-    """Run validate; return seconds, peak summed RSS, peak single RSS, the summary line."""
+def run_cli(path: Path, jobs: int) -> tuple[float, float, int, int, str]:
+    """Run validate; return wall seconds, CPU seconds (the command and its workers), peak
+    summed RSS, peak single RSS, the summary line."""
     script = Path(sys.executable).parent / "segment-spec"
     launch = [str(script)] if script.exists() else [sys.executable, "-m", "segment_spec._cli"]
     command = [*launch, "validate", "--jobs", str(jobs)]
@@ -141,7 +146,8 @@ def run_cli(path: Path, jobs: int) -> tuple[float, int, int, str]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
         raise SystemExit(f"validate failed ({process.returncode}): {err}")
-    return seconds, peak, usage.ru_maxrss * 1024, err.strip().splitlines()[-1]
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, peak, usage.ru_maxrss * 1024, err.strip().splitlines()[-1]
 
 
 def main() -> None:
@@ -162,17 +168,22 @@ def main() -> None:
         size = path.stat().st_size
         print(f"{args.lines:,} lines cycling {len(messages):,} valid corpus messages")
         print(f"file: {path.name}, {size / 1e6:,.1f} MB; compiled core: {segment_spec.COMPILED}")
-        rate, warm = in_process_rates(path)
-        print(f"in-process check: {rate:,.0f} messages/s (a second pass: {warm:,.0f})")
+        (rate, cpu_rate), (warm, warm_cpu) = in_process_rates(path)
+        print(
+            f"in-process check: {rate:,.0f} messages/s, {cpu_rate:,.0f} per CPU second"
+            f" (a second pass: {warm:,.0f}, {warm_cpu:,.0f} per CPU second)"
+        )
         one = None
         for jobs in args.jobs:
-            seconds, peak, single, summary = run_cli(path, jobs)
+            seconds, cpu, peak, single, summary = run_cli(path, jobs)
             cli_rate = args.lines / seconds
             one = one or (cli_rate if jobs == 1 else None)
             versus_one = f", {cli_rate / one:.2f} x jobs 1" if one and jobs > 1 else ""
             print(
                 f"validate --jobs {jobs}: {seconds:.2f} s, {cli_rate:,.0f} messages/s,"
                 f" {cli_rate / rate / jobs:.2f} x in-process per core{versus_one};"
+                f" {cpu:.2f} CPU s, {args.lines / cpu:,.0f} messages per CPU second,"
+                f" {args.lines / cpu / cpu_rate:.2f} x in-process;"
                 f" peak RSS {peak / 1e6:,.0f} MB summed over processes,"
                 f" {single / 1e6:,.0f} MB largest process"
             )
