@@ -91,6 +91,7 @@ def serve_wsgi(app: Any) -> Iterator[str]:
     port = server.effective_port  # type: ignore[union-attr]
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+
     def stop() -> None:  # in the server's own loop: a socket closed under its select() fails it
         for channel in list(server._map.values()):  # type: ignore[union-attr]
             channel.close()
