@@ -169,11 +169,13 @@ def _check_into(
     tally: Tally,
 ) -> None:
     """Check the record at ``source:line``; add its rejected messages to ``findings`` and
-    every message to ``tally``. (The record object is made only for a finding.)"""
+    every message to ``tally``. A finding's record names the place without the bytes, which
+    would travel back from a worker for nothing (and is made only for a finding)."""
+    where = Record(source, line, b"")
     if _is_batch(raw):
         result = check_batch(raw, strict=strict, supported=supported)
         if isinstance(result, Rejection):
-            findings.append(Finding(Record(source, line, raw), (), result))
+            findings.append(Finding(where, (), result))
             tally.add(result, source, line, (), (OTHER, None))
             return
         for issue in result.issues:
@@ -182,7 +184,7 @@ def _check_into(
         for index, item in enumerate(result.results):
             labels = None
             if isinstance(item, Rejection):
-                findings.append(Finding(Record(source, line, raw), ("batch", index), item))
+                findings.append(Finding(where, ("batch", index), item))
                 if items is None:  # parsed again only for an envelope with a rejected item
                     items = orjson.loads(raw)["batch"]
                 labels = call_and_event(items[index])
@@ -190,7 +192,7 @@ def _check_into(
         return
     single = check(raw, strict=strict, supported=supported)
     if isinstance(single, Rejection):
-        findings.append(Finding(Record(source, line, raw), (), single))
+        findings.append(Finding(where, (), single))
         tally.add(single, source, line, (), raw_labels(raw))
     else:
         tally.add(single, source, line, (), None)
@@ -253,7 +255,7 @@ def check_block(block: Block, strict: bool, supported: frozenset[str] | None) ->
         # fewer a message, at 30,000 messages a second).
         result = check(line, strict=strict, supported=supported)
         if isinstance(result, Rejection):
-            findings.append(Finding(Record(source, number, line), (), result))
+            findings.append(Finding(Record(source, number, b""), (), result))
             tally.add(result, source, number, (), raw_labels(line))
         elif result.issues:
             tally.add(result, source, number, (), None)
