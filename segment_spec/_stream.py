@@ -263,7 +263,7 @@ def _looks_like_lines(head: bytes) -> bool:
                 return False
             continue
         return True
-    return False
+    return tried == 0  # nothing but blank lines so far: lines, as far as anyone can tell
 
 
 def read_blocks(name: str, read: Read, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:

@@ -146,6 +146,17 @@ def test_a_huge_pretty_printed_file_is_refused_without_being_read(
     assert err[-1].startswith("1 message(s) checked, 1 rejected")
 
 
+def test_a_long_file_of_blank_lines_is_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Over 500 KiB of blank lines before a message is NDJSON, not a refused document."""
+    path = tmp_path / "blank.ndjson"
+    path.write_bytes(b"  \r\n" * (MAX_LINE_BYTES // 4 + 10) + line(NO_EVENT) + b"\n")
+    status, out, _ = run(capsys, "validate", str(path))
+    assert status == 1
+    assert places(out) == [(str(path), MAX_LINE_BYTES // 4 + 11)]
+
+
 def test_a_line_over_the_limit_is_skipped_and_the_next_ones_numbered(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
