@@ -39,6 +39,9 @@ def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    for target in (args.summary_json, args.report):
+        if target is not None:
+            _check_writable(target)
     summary = validate_files(
         args.paths,
         stdin=stdin,
@@ -60,6 +63,17 @@ def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
     if summary.unreadable:
         return 2
     return 1 if summary.rejected else 0
+
+
+def _check_writable(path: str) -> None:
+    # Before a replay that may take hours, not after it.
+    folder = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: Is a directory")
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path}: No such file or directory")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {path}: Permission denied")
 
 
 def _write(path: str, content: bytes) -> None:

@@ -311,10 +311,12 @@ def test_installed_command_writes_both_files(tmp_path: Path) -> None:
 def test_an_unwritable_summary_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A summary path in a missing folder exits 2 naming it."""
+    """A summary path in a missing folder exits 2 naming it, before any message is checked."""
     path = write_fixture(tmp_path / "fixture.ndjson.gz")
     target = tmp_path / "missing" / "summary.json"
     assert main(["validate", "--summary-json", str(target), str(path)]) == 2
-    assert capsys.readouterr().err.splitlines()[-1] == (
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
         f"segment-spec: cannot write {target}: No such file or directory"
-    )
+    ]
