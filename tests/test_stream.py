@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segment_spec._cli import main
 from segment_spec._files import validate_files
-from segment_spec._stream import MAX_LINE_BYTES, Kind, read_blocks
+from segment_spec._stream import MAX_LINE_BYTES, Kind, _line_blocks, read_blocks
 
 TRACK = {"type": "track", "event": "Signed Up", "userId": "u-1"}
 NO_EVENT = {"type": "track", "userId": "u-2"}
@@ -276,3 +278,38 @@ def test_a_damaged_gzip_names_the_file_and_keeps_what_was_read(damage: str, tmp_
     assert err[0].startswith(f"segment-spec: cannot read {path}: the compressed stream is")
     assert "after line" in err[0]
     assert done.stdout.decode().splitlines()[0].startswith(f"{path}:1: $.event: 400 ")
+
+
+def _numbered(content: bytes) -> list[tuple[int, bytes]]:
+    """The numbered lines of a text: the last piece counts unless it is empty after a newline."""
+    if not content:
+        return []
+    pieces = content.split(b"\n")
+    if content.endswith(b"\n"):
+        pieces.pop()
+    return list(enumerate(pieces, 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=120).map(lambda b: b.replace(b"\n", b"")), max_size=40),
+    final_newline=st.booleans(),
+    block_bytes=st.integers(min_value=1, max_value=300),
+    read_size=st.integers(min_value=1, max_value=97),
+)
+def test_blocks_lose_no_line_and_number_each_as_a_split_does(
+    lines: list[bytes], final_newline: bool, block_bytes: int, read_size: int
+) -> None:
+    """Wherever blocks and reads cut, the lines of the blocks are the lines of the stream."""
+    content = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    stream = io.BytesIO(content)
+
+    def read(size: int) -> bytes:
+        return stream.read(min(size, read_size))  # short reads, as a pipe or gzip gives
+
+    found: list[tuple[int, bytes]] = []
+    for block in _line_blocks("x", read, b"", block_bytes):
+        assert block.kind is Kind.LINES
+        assert block.lines == len(_numbered(block.data))
+        found.extend((block.first_line + n - 1, text) for n, text in _numbered(block.data))
+    assert found == _numbered(content)
