@@ -73,6 +73,15 @@ def test_gzip_is_told_by_its_magic_bytes(
     assert places(out) == [(str(path), 2), (str(path), 5)]
 
 
+def test_gzip_of_several_members(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Concatenated gzip members (as `cat a.gz b.gz` makes) read as one stream."""
+    path = tmp_path / "joined.gz"
+    path.write_bytes(gzip.compress(CRLF[:40]) + gzip.compress(CRLF[40:]))
+    status, out, _ = run(capsys, "validate", str(path))
+    assert status == 1
+    assert places(out) == [(str(path), 2), (str(path), 5)]
+
+
 def test_zstandard_file_of_several_frames(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
