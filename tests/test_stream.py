@@ -322,3 +322,21 @@ def test_blocks_lose_no_line_and_number_each_as_a_split_does(
         assert block.lines == len(_numbered(block.data))
         found.extend((block.first_line + n - 1, text) for n, text in _numbered(block.data))
     assert found == _numbered(content)
+
+
+def test_an_object_with_a_batch_list_is_an_envelope_whatever_its_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line that would pass as a message but holds a batch list is checked as an envelope;
+    a key that only normalizes to batch is not one."""
+    item = {"type": "group", "userId": "u"}
+    path = tmp_path / "odd.ndjson"
+    path.write_bytes(
+        line({**TRACK, "batch": [item]}) + b"\n" + line({**TRACK, "Batch": [item]}) + b"\n"
+    )
+    status, out, err = run(capsys, "validate", str(path))
+    assert status == 1
+    assert out == [
+        f"{path}:1: $.batch[0].group_id: 400 group_id is required: a non-empty string or a number"
+    ]
+    assert err[-1].startswith("2 message(s) checked, 1 rejected")
