@@ -26,6 +26,7 @@ from ._files import UsageError, read_input, records, validate_files
 from ._issue import Issue
 from ._normalize import Normalizer
 from ._parse import decode
+from ._report import render_report
 from ._sample import sample, sample_names
 from ._select import CALL_TYPES
 from ._send import add_send_arguments, run_send
@@ -35,21 +36,52 @@ __all__ = ["main"]
 
 def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
     supported = frozenset(args.supported) if args.supported else None
-    sources = [("<stdin>" if path == "-" else path, read_input(path, stdin)) for path in args.paths]
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    for target in (args.summary_json, args.report):
+        if target is not None:
+            _check_writable(target)
     summary = validate_files(
-        sources,
+        args.paths,
+        stdin=stdin,
         strict=args.strict,
         supported=supported,
         jobs=jobs,
         as_json=args.json,
         out=sys.stdout,
         progress=sys.stderr if sys.stderr.isatty() else None,
+        errors=sys.stderr,
     )
     print(summary.text(), file=sys.stderr)
+    if args.summary_json is not None or args.report is not None:
+        figures = summary.as_json()
+        if args.summary_json is not None:
+            _write(args.summary_json, orjson.dumps(figures, option=orjson.OPT_INDENT_2) + b"\n")
+        if args.report is not None:
+            _write(args.report, render_report(figures).encode())
+    if summary.unreadable:
+        return 2
     return 1 if summary.rejected else 0
+
+
+def _check_writable(path: str) -> None:
+    # Before a replay that may take hours, not after it.
+    folder = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: Is a directory")
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path}: No such file or directory")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {path}: Permission denied")
+
+
+def _write(path: str, content: bytes) -> None:
+    try:
+        with open(path, "wb") as handle:
+            handle.write(content)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _normalize(args: argparse.Namespace, stdin: BinaryIO) -> int:
@@ -106,7 +138,12 @@ def _parser() -> argparse.ArgumentParser:
         help="check JSON or NDJSON files of messages; print one line per rejected message",
         description="Check messages; exit 0 when all are valid, 1 when any is rejected.",
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="a .json/.ndjson file or -")
+    validate.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a JSON or NDJSON file (gzip or zstandard too), a directory of them, or -",
+    )
     validate.add_argument("--json", action="store_true", help="print JSON lines instead of text")
     validate.add_argument(
         "--strict", action="store_true", help="reject messages that only have warnings"
@@ -116,6 +153,16 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="worker processes for large inputs (default: all cores; 1 to stay in one process)",
+    )
+    validate.add_argument(
+        "--summary-json",
+        metavar="FILE",
+        help="write counts by outcome, rule, call type and event to FILE (no submitted value)",
+    )
+    validate.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write the same figures as one self-contained HTML page with a chart",
     )
     validate.add_argument(
         "--supported",

@@ -1,39 +1,52 @@
 """Validate files: check every message of JSON and NDJSON files, in parallel when they are big.
 
-Used by ``segment-spec validate``. A file holds one JSON message, one batch envelope, or NDJSON.
-Large inputs are cut into chunks of lines checked by worker processes (``--jobs``); findings
-come back in input order. On a terminal a progress line is kept up to date on stderr; piped,
-nothing extra is printed. The summary gives the messages per second.
+Used by ``segment-spec validate``. A file holds one JSON message, one batch envelope, or NDJSON,
+possibly gzip- or zstandard-compressed; a directory stands for the files under it. Inputs are
+read as streams in blocks of lines (``_stream``), never whole; large inputs are checked by
+worker processes (``--jobs``), a few blocks in flight per worker, and findings come back in
+input order. On a terminal a progress line is kept up to date on stderr; piped, nothing extra
+is printed. The summary gives the messages per second and a :class:`~._tally.Tally`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain
 from typing import Any, BinaryIO, TextIO
 
 import orjson
 
 from ._check import check, check_batch
 from ._issue import Issue, json_path
-from ._reply import Rejection
+from ._parse import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES
+from ._reply import Rejection, reject
+from ._stream import BLOCK_BYTES, MAX_LINE_BYTES, Block, Kind, expand_paths, source_blocks
+from ._tally import CUSTOM_EVENT, OTHER, Tally, call_and_event, raw_labels
 
 __all__ = [
     "Finding",
+    "Outcome",
     "Record",
     "Summary",
     "UsageError",
+    "check_block",
     "check_record",
     "read_input",
     "records",
     "validate_files",
 ]
 
-# Below this many records one process is faster than starting workers.
+# Below this many records (or bytes) one process is faster than starting workers.
 PARALLEL_THRESHOLD = 4000
-CHUNK = 1000
+PARALLEL_BYTES = 4 * 1024 * 1024
+# Blocks sent ahead per worker: enough that none waits for the next, few enough that memory
+# stays a few blocks per worker whatever the input's size.
+IN_FLIGHT_PER_JOB = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +102,11 @@ class Finding:
     rejection: Rejection
 
     def first(self) -> Issue:
+        """The issue a person should read first."""
         return self.rejection.issues[0]
 
     def as_text(self) -> str:
+        """``file:line: $.json_path: status message``."""
         issue = self.first()
         where = json_path((*self.prefix, *issue.path))
         return (
@@ -100,6 +115,7 @@ class Finding:
         )
 
     def as_json(self) -> dict[str, Any]:
+        """The finding as a JSON object, every issue listed (``--json``)."""
         return {
             "file": self.record.source,
             "line": self.record.line,
@@ -129,46 +145,159 @@ def _is_batch(raw: bytes) -> bool:
     return isinstance(value, dict) and isinstance(value.get("batch"), list)
 
 
+def _too_long(kind: Kind) -> Rejection:
+    if kind is Kind.TOO_LONG_DOCUMENT:
+        text = (
+            f"the file is not NDJSON, and as one JSON value it is over {MAX_BATCH_BYTES:,}"
+            " bytes, Segment's limit for a batch; it was not read further"
+        )
+    else:
+        text = (
+            f"the line is over {MAX_LINE_BYTES:,} bytes; Segment's limit is"
+            f" {MAX_MESSAGE_BYTES:,} bytes for a message and {MAX_BATCH_BYTES:,} for a batch"
+        )
+    return reject([Issue((), "too-large", text)])
+
+
+def _check_into(
+    raw: bytes,
+    source: str,
+    line: int,
+    strict: bool,
+    supported: frozenset[str] | None,
+    findings: list[Finding],
+    tally: Tally,
+) -> None:
+    """Check the record at ``source:line``; add its rejected messages to ``findings`` and
+    every message to ``tally``. A finding's record names the place without the bytes, which
+    would travel back from a worker for nothing (and is made only for a finding)."""
+    where = Record(source, line, b"")
+    if _is_batch(raw):
+        result = check_batch(raw, strict=strict, supported=supported)
+        if isinstance(result, Rejection):
+            findings.append(Finding(where, (), result))
+            tally.add(result, source, line, (), (OTHER, None))
+            return
+        for issue in result.issues:
+            tally.count_issue(issue, source, line, ())
+        items: list[Any] | None = None
+        for index, item in enumerate(result.results):
+            labels = None
+            if isinstance(item, Rejection):
+                findings.append(Finding(where, ("batch", index), item))
+                if items is None:  # parsed again only for an envelope with a rejected item
+                    items = orjson.loads(raw)["batch"]
+                labels = call_and_event(items[index])
+            tally.add(item, source, line, ("batch", index), labels)
+        return
+    single = check(raw, strict=strict, supported=supported)
+    if isinstance(single, Rejection):
+        findings.append(Finding(where, (), single))
+        tally.add(single, source, line, (), raw_labels(raw))
+    else:
+        tally.add(single, source, line, (), None)
+
+
 def check_record(
     record: Record, strict: bool, supported: frozenset[str] | None
 ) -> tuple[int, list[Finding]]:
     """Check one record; return how many messages it held and the rejected ones."""
-    if _is_batch(record.raw):
-        result = check_batch(record.raw, strict=strict, supported=supported)
+    findings: list[Finding] = []
+    tally = Tally()
+    _check_into(record.raw, record.source, record.line, strict, supported, findings, tally)
+    return tally.messages, findings
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What checking one :class:`~._stream.Block` found: its lines, rejected messages and
+    counts, or why its source could not be read on (``error``)."""
+
+    source: str
+    lines: int
+    findings: list[Finding] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    error: str | None = None
+
+
+def check_block(block: Block, strict: bool, supported: frozenset[str] | None) -> Outcome:
+    """Check every message of a block (in a worker process, or in this one)."""
+    # The outcome names its block, not holds it: it goes back from a worker without the bytes.
+    source, first = block.source, block.first_line
+    outcome = Outcome(source, block.lines)
+    if block.kind is Kind.UNREADABLE:
+        return Outcome(source, block.lines, error=block.data.decode())
+    if block.kind is Kind.DOCUMENT:
+        _check_into(block.data, source, 1, strict, supported, outcome.findings, outcome.tally)
+        return outcome
+    if block.kind is not Kind.LINES:
+        rejection = _too_long(block.kind)
+        outcome.findings.append(Finding(Record(source, first, b""), (), rejection))
+        outcome.tally.add(rejection, source, first, (), (OTHER, None))
+        return outcome
+    findings, tally = outcome.findings, outcome.tally
+    calls, events = tally.by_call, tally.by_event
+    clean = 0
+    for number, line in enumerate(block.data.split(b"\n"), first):
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if not line or line.isspace():
+            continue
+        if len(line) > MAX_LINE_BYTES:
+            rejection = _too_long(Kind.TOO_LONG_LINE)
+            findings.append(Finding(Record(source, number, b""), (), rejection))
+            tally.add(rejection, source, number, (), (OTHER, None))
+            continue
+        # Checked as a message first: searching every line for "batch" costs more than
+        # checking an envelope line twice, since replays are mostly lines of one message.
+        # Whatever its type, an object with a batch list is an envelope, as it always was.
+        result = check(line, strict=strict, supported=supported)
         if isinstance(result, Rejection):
-            return 1, [Finding(record, (), result)]
-        findings = [
-            Finding(record, ("batch", index), rejection) for index, rejection in result.rejections
-        ]
-        return len(result.results), findings
-    single = check(record.raw, strict=strict, supported=supported)
-    if isinstance(single, Rejection):
-        return 1, [Finding(record, (), single)]
-    return 1, []
-
-
-def check_chunk(
-    chunk: Sequence[Record], strict: bool, supported: frozenset[str] | None
-) -> tuple[int, list[Finding]]:
-    """Check a run of records (in a worker process); return the count and the findings."""
-    total = 0
-    found: list[Finding] = []
-    for record in chunk:
-        count, findings = check_record(record, strict, supported)
-        total += count
-        found.extend(findings)
-    return total, found
+            if b'"batch"' in line and _is_batch(line):
+                _check_into(line, source, number, strict, supported, findings, tally)
+                continue
+            findings.append(Finding(Record(source, number, b""), (), result))
+            tally.add(result, source, number, (), raw_labels(line))
+        elif "batch" in result.data and _is_batch(line):
+            _check_into(line, source, number, strict, supported, findings, tally)
+        elif result.issues:
+            tally.add(result, source, number, (), None)
+        else:
+            # The usual line, a message accepted without a word, is counted here.
+            clean += 1
+            calls[result.type] += 1
+            if result.type == "track":
+                semantic = result.semantic
+                events[CUSTOM_EVENT if semantic is None else semantic.name] += 1
+    tally.messages += clean
+    tally.accepted += clean
+    return outcome
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """What ``validate`` saw: messages checked, messages rejected, seconds taken."""
+    """What ``validate`` saw: messages checked, messages rejected, seconds taken, the counts
+    by outcome, call, event and rule (``tally``), how many files were read, and the ones that
+    could not be read to their end (``unreadable``: file and reason)."""
 
     total: int
     rejected: int
     seconds: float
+    tally: Tally = field(default_factory=Tally)
+    files: int = 0
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--summary-json`` object: the tally's counts, the files read and the ones
+        that could not be read to their end. Counts, paths and spec names only."""
+        return {
+            **self.tally.as_json(),
+            "files": self.files,
+            "unreadable": [{"file": name, "reason": why} for name, why in self.unreadable],
+        }
 
     def text(self) -> str:
+        """One line: counts, seconds and messages per second."""
         rate = self.total / self.seconds if self.seconds > 0 else 0.0
         return (
             f"{self.total} message(s) checked, {self.rejected} rejected "
@@ -179,9 +308,8 @@ class Summary:
 class _Progress:
     """A one-line progress display on a terminal; silent when there is none."""
 
-    def __init__(self, stream: TextIO | None, total: int) -> None:
+    def __init__(self, stream: TextIO | None) -> None:
         self._stream = stream
-        self._total = total
         self._start = time.perf_counter()
         self._shown = 0.0
 
@@ -189,11 +317,11 @@ class _Progress:
         if self._stream is None:
             return
         now = time.perf_counter()
-        if now - self._shown < 0.1 and done < self._total:
+        if now - self._shown < 0.1:
             return
         self._shown = now
         rate = done / (now - self._start) if now > self._start else 0.0
-        self._stream.write(f"\r{done:,}/{self._total:,} records  {rate:,.0f} records/s ")
+        self._stream.write(f"\r{done:,} records  {rate:,.0f} records/s ")
         self._stream.flush()
 
     def close(self) -> None:
@@ -202,48 +330,81 @@ class _Progress:
             self._stream.flush()
 
 
-def _chunks(items: list[Record], size: int) -> Iterator[list[Record]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _in_order(
+    blocks: Iterator[Block], work: Callable[[Block], Outcome], jobs: int
+) -> Iterator[Outcome]:
+    """Each block's outcome, in input order: in this process for a small input or one job,
+    else by ``jobs`` worker processes with at most a few blocks each in flight."""
+    if jobs > 1:
+        ahead: list[Block] = []
+        lines = size = 0
+        for block in blocks:
+            ahead.append(block)
+            lines += block.lines
+            size += len(block.data)
+            if lines >= PARALLEL_THRESHOLD or size >= PARALLEL_BYTES:
+                break
+        else:
+            jobs = 1  # the whole input is in hand and small: workers would cost more
+        if jobs > 1:
+            # Checked here, the first blocks compile the schemas they meet before the workers
+            # start: forked, they have them too, instead of each compiling its own.
+            for block in ahead:
+                yield work(block)
+        else:
+            blocks = chain(ahead, blocks)
+    if jobs == 1:
+        for block in blocks:
+            yield work(block)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        in_flight: deque[Future[Outcome]] = deque()
+        for block in blocks:
+            in_flight.append(pool.submit(work, block))
+            if len(in_flight) >= IN_FLIGHT_PER_JOB * jobs:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
 
 
 def validate_files(
-    sources: Sequence[tuple[str, bytes]],
+    paths: Sequence[str],
     *,
+    stdin: BinaryIO,
     strict: bool,
     supported: frozenset[str] | None,
     jobs: int,
     as_json: bool,
     out: TextIO,
     progress: TextIO | None,
+    errors: TextIO | None = None,
+    block_bytes: int = BLOCK_BYTES,
 ) -> Summary:
-    """Check every record of every source, print one line per rejected message to ``out``."""
+    """Check every message of every path (``-``: ``stdin``; a directory: the files under it),
+    print one line per rejected message to ``out``, and one per source that cannot be read
+    to its end to ``errors``. Raises :class:`UsageError` for a path that does not exist."""
     start = time.perf_counter()
-    all_records = [record for name, content in sources for record in records(name, content)]
-    display = _Progress(progress, len(all_records))
-    total = rejected = done = 0
-
-    def report(count: int, findings: list[Finding], size: int) -> None:
-        nonlocal total, rejected, done
-        total += count
-        rejected += len(findings)
-        done += size
-        for finding in findings:
+    try:
+        files = expand_paths(paths)
+    except OSError as error:
+        raise UsageError(f"cannot read {error.filename}: {error.strerror or error}") from None
+    blocks = (block for path in files for block in source_blocks(path, stdin, block_bytes))
+    work = partial(check_block, strict=strict, supported=supported)
+    display = _Progress(progress)
+    tally = Tally()
+    unreadable: list[tuple[str, str]] = []
+    done = 0
+    for outcome in _in_order(blocks, work, jobs):
+        for finding in outcome.findings:
             line = orjson.dumps(finding.as_json()).decode() if as_json else finding.as_text()
             out.write(line + "\n")
+        tally.merge(outcome.tally)
+        if outcome.error is not None:
+            unreadable.append((outcome.source, outcome.error))
+            if errors is not None:
+                errors.write(f"segment-spec: cannot read {outcome.source}: {outcome.error}\n")
+        done += outcome.lines
         display.update(done)
-
-    if jobs > 1 and len(all_records) >= PARALLEL_THRESHOLD:
-        chunks = list(_chunks(all_records, CHUNK))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = pool.map(
-                check_chunk, chunks, [strict] * len(chunks), [supported] * len(chunks)
-            )
-            for chunk, (count, findings) in zip(chunks, outcomes, strict=True):
-                report(count, findings, len(chunk))
-    else:
-        for record in all_records:
-            count, findings = check_record(record, strict, supported)
-            report(count, findings, 1)
     display.close()
-    return Summary(total, rejected, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return Summary(tally.messages, tally.rejected, seconds, tally, len(files), tuple(unreadable))

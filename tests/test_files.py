@@ -46,11 +46,12 @@ def test_jobs_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
-    content = _big_ndjson(tmp_path / "p.ndjson", 50).read_bytes()
+    path = _big_ndjson(tmp_path / "p.ndjson", 50)
     shown = io.StringIO()
     out = io.StringIO()
     summary = validate_files(
-        [("p.ndjson", content)],
+        [str(path)],
+        stdin=io.BytesIO(),
         strict=False,
         supported=None,
         jobs=1,

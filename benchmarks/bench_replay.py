@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Benchmark ``segment-spec validate`` on a large replay file against in-process ``check``.
+
+Builds an NDJSON file of ``--lines`` messages by cycling the valid messages of
+../shared/corpus/real (whole-message files only: no batch, quirks, ajs-calls or fragments
+files; a message is kept when ``segment_spec.check`` accepts it), each with a fresh
+``messageId``, optionally gzipped (``--gzip``). Then it:
+
+* times ``segment_spec.check`` on every line of that file in a fresh process (the in-process
+  rate: a first pass, which compiles each schema as it meets it as the command does, and a
+  second pass, printed beside), per wall second and per CPU second;
+* runs ``segment-spec validate --jobs N FILE`` as a subprocess for each ``--jobs`` value (1 and
+  2 by default), and prints its wall time, messages per second, the ratio to the in-process
+  rate (per core: divided by N), the ratio to ``--jobs 1``, the CPU time of the command and
+  its workers with messages per CPU second (the figure a shared machine disturbs least: it
+  shows the cost of the workers' overhead even when other work holds a core), and peak
+  memory: the largest sum of the resident sizes of the command and its workers, sampled from
+  /proc every 20 ms, and the largest single process (``ru_maxrss`` from ``wait4``, which
+  covers the workers too).
+
+A script, not a test: timings are never asserted in the test suite.
+
+    python benchmarks/bench_replay.py [--lines 200000] [--gzip] [--jobs 1 2] [--repeat 3]
+        [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import orjson
+
+import segment_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+# Files whose lines are not one whole message each.
+_NOT_WHOLE = (".batch.", ".quirks.", ".ajs-calls.", ".fragments.")
+
+
+def valid_messages(corpus: Path) -> list[dict[str, object]]:
+    """The corpus's whole messages that check accepts, in file and line order."""
+    kept = []
+    for path in sorted(corpus.glob("*.ndjson")):
+        if any(part in path.name for part in _NOT_WHOLE):
+            continue
+        for raw in path.read_bytes().splitlines():
+            if not raw.strip() or isinstance(segment_spec.check(raw), segment_spec.Rejection):
+                continue
+            value = orjson.loads(raw)
+            if isinstance(value, dict):
+                kept.append(value)
+    return kept
+
+
+def build(path: Path, messages: list[dict[str, object]], lines: int, packed: bool) -> None:
+    """Write ``lines`` messages cycling ``messages``, each with a fresh message id."""
+    opener = gzip.open if packed else open
+    with opener(path, "wb") as handle:  # type: ignore[operator]
+        for index, message in zip(range(lines), itertools.cycle(messages), strict=False):
+            key = "message_id" if "message_id" in message else "messageId"
+            fresh = {**message, key: f"replay-{index:012d}"}
+            handle.write(orjson.dumps(fresh) + b"\n")
+
+
+_IN_PROCESS = """
+import gzip, sys, time
+path = sys.argv[1]
+with (gzip.open if path.endswith(".gz") else open)(path, "rb") as handle:
+    lines = handle.read().splitlines()
+import segment_spec
+check = segment_spec.check
+for _ in range(2):  # a cold pass (schemas compiled as met, as in the CLI), then a warm one
+    start, cpu = time.perf_counter(), time.process_time()
+    for raw in lines:
+        check(raw)
+    print(len(lines) / (time.perf_counter() - start), len(lines) / (time.process_time() - cpu))
+"""
+
+
+def in_process_rates(path: Path) -> list[tuple[float, float]]:
+    """Messages per second of ``check`` on every line of the file, in a fresh process, per
+    wall second and per CPU second: the first pass (which compiles each schema as it meets
+    it, as the CLI does) and a second."""
+    done = subprocess.run(
+        [sys.executable, "-c", _IN_PROCESS, str(path)], capture_output=True, check=True
+    )
+    figures = [float(figure) for figure in done.stdout.split()]
+    return [(figures[0], figures[1]), (figures[2], figures[3])]
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants, from /proc."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for row in status.splitlines():
+            if row.startswith("VmRSS:"):
+                total += int(row.split()[1]) * 1024
+        stack.extend(int(child) for child in children)
+    return total
+
+
+def run_cli(path: Path, jobs: int) -> tuple[float, float, int, int, str]:
+    """Run validate; return wall seconds, CPU seconds (the command and its workers), peak
+    summed RSS, peak single RSS, the summary line."""
+    script = Path(sys.executable).parent / "segment-spec"
+    launch = [str(script)] if script.exists() else [sys.executable, "-m", "segment_spec._cli"]
+    command = [*launch, "validate", "--jobs", str(jobs)]
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [*command, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    assert process.stderr is not None
+    err = process.stderr.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"validate failed ({process.returncode}): {err}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, peak, usage.ru_maxrss * 1024, err.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--gzip", action="store_true", help="gzip the file")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--keep", type=Path, help="write the file here and keep it")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run each measurement N times, keep the best"
+    )
+    args = parser.parse_args()
+
+    messages = valid_messages(args.corpus)
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-replay-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ("replay.ndjson.gz" if args.gzip else "replay.ndjson")
+    try:
+        build(path, messages, args.lines, args.gzip)
+        size = path.stat().st_size
+        print(f"{args.lines:,} lines cycling {len(messages):,} valid corpus messages")
+        print(f"file: {path.name}, {size / 1e6:,.1f} MB; compiled core: {segment_spec.COMPILED}")
+        # In turns, the best of each kept: a slow moment of the machine costs every figure alike.
+        in_process = []
+        runs: dict[int, list[tuple[float, float, int, int, str]]] = {j: [] for j in args.jobs}
+        for _ in range(args.repeat):
+            in_process.append(in_process_rates(path))
+            for jobs in args.jobs:
+                runs[jobs].append(run_cli(path, jobs))
+        rate, cpu_rate = max(cold for cold, _ in in_process)
+        warm, warm_cpu = max(second for _, second in in_process)
+        print(
+            f"in-process check: {rate:,.0f} messages/s, {cpu_rate:,.0f} per CPU second"
+            f" (a second pass: {warm:,.0f}, {warm_cpu:,.0f} per CPU second)"
+        )
+        one = None
+        for jobs in args.jobs:
+            seconds, cpu, peak, single, summary = min(runs[jobs])
+            cpu = min(run[1] for run in runs[jobs])
+            peak = max(run[2] for run in runs[jobs])
+            single = max(run[3] for run in runs[jobs])
+            cli_rate = args.lines / seconds
+            one = one or (cli_rate if jobs == 1 else None)
+            versus_one = f", {cli_rate / one:.2f} x jobs 1" if one and jobs > 1 else ""
+            print(
+                f"validate --jobs {jobs}: {seconds:.2f} s, {cli_rate:,.0f} messages/s,"
+                f" {cli_rate / rate / jobs:.2f} x in-process per core{versus_one};"
+                f" {cpu:.2f} CPU s, {args.lines / cpu:,.0f} messages per CPU second,"
+                f" {args.lines / cpu / cpu_rate:.2f} x in-process;"
+                f" peak RSS {peak / 1e6:,.0f} MB summed over processes,"
+                f" {single / 1e6:,.0f} MB largest process"
+            )
+            print(f"  ({summary})")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
