@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ._destination import Reply
+from ._destination import Reply, mount_path
 
 if TYPE_CHECKING:
     from ._destination import Destination
@@ -35,10 +35,8 @@ class AsgiApp:
     __slots__ = ("destination", "path")
 
     def __init__(self, destination: Destination, path: str | None = None) -> None:
-        if path is not None and not (isinstance(path, str) and path.startswith("/")):
-            raise ValueError("path must start with '/', or be None for every path")
         self.destination = destination
-        self.path = path
+        self.path = mount_path(path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -51,6 +51,7 @@ from .._check import _check_one, _Tools
 from .._issue import Issue
 from .._message import Message, Track
 from .._parse import MAX_MESSAGE_BYTES
+from .._parse import _too_large as too_large
 from .._reply import Rejection, reject
 from .._select import CALL_TYPES, supported_calls
 from ..exceptions import Refusal, Unauthorized
@@ -558,9 +559,18 @@ def _content_length(header: str | None) -> int | None:
 
 
 def _too_large(size: int | None) -> Reply:
-    said = f"{size:,} bytes" if size is not None else "longer than that"
-    text = f"the message is {said}; Segment's limit is {MAX_MESSAGE_BYTES:,} bytes"
+    """The 400 for a body over the limit: ``check``'s own issue when its size is known."""
+    if size is not None:
+        return _reply_of(reject([too_large(size, MAX_MESSAGE_BYTES, "message")]))
+    text = f"the message is longer than that; Segment's limit is {MAX_MESSAGE_BYTES:,} bytes"
     return _reply_of(reject([Issue((), "too-large", text)]))
+
+
+def mount_path(path: object) -> str | None:
+    """An adapter's ``path`` argument, checked: None (every path) or a path from ``/``."""
+    if path is not None and not (isinstance(path, str) and path.startswith("/")):
+        raise ValueError("path must start with '/', or be None for every path")
+    return path
 
 
 def _read(body: object, head: _Head) -> bytes | str | Reply:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._destination import Reply
+from ._destination import Reply, mount_path
 
 if TYPE_CHECKING:
     from ._destination import Destination
@@ -44,10 +44,8 @@ class WsgiApp:
     __slots__ = ("destination", "path")
 
     def __init__(self, destination: Destination, path: str | None = None) -> None:
-        if path is not None and not (isinstance(path, str) and path.startswith("/")):
-            raise ValueError("path must start with '/', or be None for every path")
         self.destination = destination
-        self.path = path
+        self.path = mount_path(path)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if self.path is not None and (environ.get("PATH_INFO") or "/") != self.path:
