@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 from .exceptions import SchemaError
 
@@ -27,9 +28,13 @@ __all__ = [
     "LENIENT_BASE_URI",
     "NOT_BLANK",
     "SchemaStore",
+    "declared_types",
+    "declaring",
+    "follow",
     "is_event_path",
     "lenient_form",
     "store",
+    "validating_keywords",
 ]
 
 BASE_URI = "https://segment-spec.invalid/schemas/"
@@ -83,6 +88,80 @@ _NON_VALIDATING = frozenset(
         "writeOnly",
     }
 )
+
+
+# --- reading a schema ----------------------------------------------------------------------------
+# The one reading of the schemas' keywords outside the engine: the validator's renderer (what a
+# place expects), the lenient forms and the testing kit's generators all go through these.
+
+_REFERENCE_HOPS = 32
+
+
+def follow(document: Callable[[str], Any], base: str, ref: str) -> tuple[str, Any]:
+    """Follow the reference ``ref`` from a schema whose base URI is ``base``.
+
+    ``document`` gives the schema document of a URI (without fragment). Returns the target's
+    base URI (every bundled schema declares its ``$id`` at its root only, so that is the
+    document's URI) and the target. A fragment is read as a JSON pointer (RFC 6901).
+
+    >>> base, node = follow(store().by_uri, BASE_URI + "track.json", "common.json#/$defs/message")
+    >>> base, node["type"]
+    ('https://segment-spec.invalid/schemas/common.json', 'object')
+    """
+    uri, fragment = urldefrag(urljoin(base, ref))
+    node: Any = document(uri)
+    for token in fragment.split("/")[1:] if fragment else ():
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return uri, node
+
+
+def declaring(
+    resolve: Callable[[str, str], tuple[str, Any]], schema: Any, base: str
+) -> tuple[str, Mapping[str, Any]]:
+    """The schema that declares the types of ``schema``: itself, or where its ``$ref`` chain
+    leads (the first node on the way with a ``type`` or without a ``$ref``), and its base.
+
+    ``resolve(base, ref)`` follows one reference (:meth:`SchemaStore.resolve`, or an engine's
+    memo of :func:`follow`). A chain longer than 32 references, or a node that is not an
+    object, gives an empty schema.
+
+    >>> declaring(store().resolve, {"$ref": "common.json#/$defs/message"}, BASE_URI)[1]["type"]
+    'object'
+    """
+    for _ in range(_REFERENCE_HOPS):
+        if not isinstance(schema, Mapping):
+            return base, {}
+        if "$ref" not in schema or "type" in schema:
+            return base, schema
+        base, schema = resolve(base, schema["$ref"])
+    return base, {}
+
+
+def declared_types(schema: Any) -> list[str]:
+    """The JSON type names a schema's ``type`` keyword lists (``[]`` where it has none).
+
+    >>> declared_types({"type": ["string", "null"]}), declared_types({"type": "object"})
+    (['string', 'null'], ['object'])
+    """
+    declared = schema.get("type") if isinstance(schema, Mapping) else None
+    if isinstance(declared, str):
+        return [declared]
+    if isinstance(declared, list):
+        return [name for name in declared if isinstance(name, str)]
+    return []
+
+
+def validating_keywords(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The keywords of a schema object that can reject a value: all but the identifiers, the
+    meta-data vocabulary, comments and the ``x-`` annotations.
+
+    >>> sorted(validating_keywords({"title": "t", "x-severity": "warning", "type": "string"}))
+    ['type']
+    """
+    return frozenset(
+        key for key in schema if key not in _NON_VALIDATING and not key.startswith("x-")
+    )
 
 
 def _walk(folder: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
@@ -198,6 +277,24 @@ class SchemaStore:
         if found is None:
             found = self._lenient[path] = lenient_form(self._by_path[path], path)
         return found
+
+    def document(self, uri: str) -> dict[str, Any]:
+        """The bundled schema, or the lenient form of one, whose ``$id`` is ``uri`` (shared: do
+        not mutate); :class:`SchemaError` for any other URI."""
+        found = self._by_uri.get(uri)
+        if found is not None:
+            return found
+        if uri.startswith(LENIENT_BASE_URI) and uri[len(LENIENT_BASE_URI) :] in self._by_path:
+            return self.lenient(uri[len(LENIENT_BASE_URI) :])
+        raise SchemaError(f"no bundled schema has the $id {uri}")
+
+    def resolve(self, base: str, ref: str) -> tuple[str, Any]:
+        """Follow ``ref`` from a bundled schema whose base URI is ``base`` (see :func:`follow`).
+
+        >>> store().resolve(BASE_URI + "identify.json", "common.json#/$defs/message")[0]
+        'https://segment-spec.invalid/schemas/common.json'
+        """
+        return follow(self.document, base, ref)
 
     def copy_of(self, path: str, *, lenient: bool = False) -> dict[str, Any]:
         """A deep copy of a schema, or of its lenient form, safe to hand to users."""

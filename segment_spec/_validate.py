@@ -30,7 +30,15 @@ import jsonschema_rs
 
 from ._issue import Findings, Issue, Severity, dotted, issue_bounds
 from ._parse.value import describe_type
-from ._schemas import BASE_URI, LENIENT_BASE_URI, NOT_BLANK, store
+from ._schemas import (
+    BASE_URI,
+    LENIENT_BASE_URI,
+    NOT_BLANK,
+    declared_types,
+    declaring,
+    follow,
+    store,
+)
 from .exceptions import SchemaError
 
 __all__ = ["Compiled", "Engine", "SchemaError"]
@@ -71,17 +79,9 @@ def _is_absent(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _types(declared: Any) -> list[str]:
-    if isinstance(declared, str):
-        return [declared]
-    return (
-        [name for name in declared if isinstance(name, str)] if isinstance(declared, list) else []
-    )
-
-
-def _fits(value: Any, declared: Any) -> bool:
-    """Whether ``value`` has one of the JSON types ``declared``."""
-    for name in _types(declared):
+def _fits(value: Any, schema: Mapping[str, Any]) -> bool:
+    """Whether ``value`` has one of the JSON types ``schema`` declares."""
+    for name in declared_types(schema):
         if name == "null" and value is None:
             return True
         if name == "boolean" and isinstance(value, bool):
@@ -197,17 +197,8 @@ class Engine:
         key = (base, ref)
         found = self._resolved.get(key)
         if found is None:
-            found = self._resolved[key] = self._follow(base, ref)
+            found = self._resolved[key] = follow(self.document, base, ref)
         return found
-
-    def _follow(self, base: str, ref: str) -> tuple[str, Any]:
-        target = urljoin(base, ref)
-        document, fragment = urldefrag(target)
-        node: Any = self.document(document)
-        for token in fragment.split("/")[1:] if fragment else ():
-            token = token.replace("~1", "/").replace("~0", "~")
-            node = node[int(token)] if isinstance(node, list) else node[token]
-        return document, node
 
 
 class _Places:
@@ -279,27 +270,20 @@ class _Places:
         return _Place(keyword, owner, owner_base, warning, member, named)
 
     def _typed(self, schema: Any, base: str) -> Mapping[str, Any]:
-        """The schema that declares the types, following ``$ref`` from ``schema`` (an empty
-        one when there is none within 32 references)."""
-        for _ in range(32):
-            if not isinstance(schema, Mapping):
-                return {}
-            if "$ref" not in schema or "type" in schema:
-                return schema
-            base, schema = self._engine.resolve(base, schema["$ref"])
-        return {}
+        """The schema that declares the types, following ``$ref`` from ``schema``."""
+        return declaring(self._engine.resolve, schema, base)[1]
 
     def expectation(self, schema: Any, base: str) -> str:
         """Describe in words what a property schema expects ("a non-empty string")."""
         schema = self._typed(schema, base)
-        words = [_TYPE_NAMES[name] for name in _types(schema.get("type")) if name != "null"]
+        words = [_TYPE_NAMES[name] for name in declared_types(schema) if name != "null"]
         if schema.get("pattern") == NOT_BLANK and words and words[0] == "a string":
             words[0] = "a non-empty string"
         return _join(words) if words else ""
 
     def declared(self, schema: Any, base: str) -> list[str]:
         """The JSON types a schema declares at its root (following ``$ref``)."""
-        return _types(self._typed(schema, base).get("type"))
+        return declared_types(self._typed(schema, base))
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,7 +457,7 @@ class _Renderer:
             hint = self._places.expectation(owner.get("properties", {}).get(detail), place.base)
             sink.append(_required((*where, detail), hint, severity))
             return
-        if keyword != "type" and "type" in owner and not _fits(value, owner["type"]):
+        if keyword != "type" and "type" in owner and not _fits(value, owner):
             return  # the type error at the same place says all there is to say
         if keyword in _ABSENCE_KEYWORDS and place.member is not None and _is_absent(value):
             schema, base, name = place.member
@@ -494,7 +478,7 @@ class _Renderer:
             # or epoch milliseconds out of them, is not a date.
             return "format", f"{at} must be {_FORMAT_TEXT[owner['format']]}"
         if keyword == "type":
-            expected = _join([_TYPE_NAMES.get(name, name) for name in _types(owner.get("type"))])
+            expected = _join([_TYPE_NAMES.get(name, name) for name in declared_types(owner)])
             return "type", f"{at} must be {expected}, not {describe_type(value)}"
         if keyword == "const":
             return "const", f"{at} must be {json.dumps(owner.get('const'))}"

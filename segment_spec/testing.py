@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any, Final, Literal, TypeAlias
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 import orjson
 
@@ -46,8 +46,7 @@ from ._catalog import Event, message_schema, resolve_event
 from ._catalog import events as _catalog_events
 from ._normalize import snake_case
 from ._parse import MAX_MESSAGE_BYTES
-from ._registry import registry
-from ._schemas import BASE_URI, store
+from ._schemas import BASE_URI, declared_types, declaring, store, validating_keywords
 from ._select import CALL_TYPES, supported_calls
 from ._timestamps import TIMESTAMP_FIELDS
 from ._validate import SchemaError
@@ -391,13 +390,16 @@ def _merge(*parts: Mapping[Any, Json]) -> dict[Any, Json]:
 
 # --- from schemas --------------------------------------------------------------------------------
 
-_SCHEMA_NOTES: Final = frozenset(
-    {"$schema", "$id", "$comment", "$defs", "title", "description", "examples", "default"}
-)
-
 
 class _FromSchema:
-    """Builds a strategy for the values a bundled schema accepts (the keywords they use)."""
+    """Builds a strategy for the values a bundled schema accepts.
+
+    It reads the schemas through the shared reading of :mod:`segment_spec._schemas` (references,
+    declared types, the keywords that can reject a value) and decides nothing: every value it
+    makes is judged by the engine, and the tests hold the kit's valid values to ``check()``.
+    A keyword it has no strategy for is a :class:`SchemaError` when the strategy is built, so a
+    schema change can never make it draw values the schema does not describe.
+    """
 
     def __init__(self) -> None:
         self._refs: dict[tuple[str, str], Strategy] = {}
@@ -407,7 +409,7 @@ class _FromSchema:
         key = (uri, name)
         found = self._refs.get(key)
         if found is None:
-            document, node = _follow(base, ref)
+            document, node = store().resolve(base, ref)
             holder: list[Strategy] = []
             self._refs[key] = st.deferred(lambda: holder[0])
             found = self.of(node, document, name)
@@ -418,7 +420,7 @@ class _FromSchema:
     def of(
         self, node: Mapping[str, Any], base: str, name: str = "", required: bool = False
     ) -> Strategy:
-        keywords = {k for k in node if not k.startswith("x-")} - _SCHEMA_NOTES
+        keywords = validating_keywords(node)
         if "$ref" in node:
             if keywords != {"$ref"}:
                 raise SchemaError(f"$ref beside other keywords at {base}")
@@ -433,8 +435,7 @@ class _FromSchema:
             if keywords - {"type", "if", "then"} or set(node["if"]) != {"type"}:
                 raise SchemaError(f"if/then beside other keywords at {base}")
             chosen = node["if"]["type"]
-            declared = node.get("type", chosen)
-            kinds = [declared] if isinstance(declared, str) else list(declared)
+            kinds = declared_types(node) or [chosen]
             return st.one_of(
                 [
                     self.of(node["then"], base, name, required)
@@ -446,17 +447,16 @@ class _FromSchema:
         unknown = keywords - {"type", "enum", "const", "format", "properties", "required"}
         unknown -= {"items", "additionalProperties"}
         if node.get("format") == "segment-timestamp":
-            unknown.discard("pattern")  # the format's grammar, which _TIMESTAMPS draws from
+            unknown -= {"pattern"}  # the format's grammar, which _TIMESTAMPS draws from
         if unknown:
             raise SchemaError(f"cannot generate values for {sorted(unknown)} at {base}")
         if "const" in node:
             return st.just(node["const"])
         if "enum" in node:
             return st.sampled_from(node["enum"])
-        declared = node.get("type")
-        if declared is None:
-            declared = "object" if "properties" in node else list(_ANY_TYPE)
-        types = [declared] if isinstance(declared, str) else list(declared)
+        types = declared_types(node)
+        if not types:
+            types = ["object"] if "properties" in node else list(_ANY_TYPE)
         return st.one_of([self._typed(kind, node, base, name, required) for kind in types])
 
     def _typed(
@@ -1048,19 +1048,6 @@ _WRONG_VALUES: Final = (
 )
 
 
-def _follow(base: str, ref: str) -> tuple[str, Any]:
-    """Follow ``ref`` from the schema whose base URI is ``base``, through the registry users
-    reach the schemas by (:data:`segment_spec.REGISTRY`): the target's base (every bundled
-    schema has its ``$id`` at its root only), and the target."""
-    return urldefrag(urljoin(base, ref)).url, registry().resolver(base).lookup(ref).contents
-
-
-def _resolved(node: Mapping[str, Any], base: str) -> Mapping[str, Any]:
-    while "$ref" in node:
-        base, node = _follow(base, node["$ref"])
-    return node
-
-
 @cache
 def _semantic_targets() -> tuple[tuple[str, str, tuple[Json, ...]], ...]:
     """(event, top-level property, values of a wrong type) for each simply typed property."""
@@ -1068,10 +1055,9 @@ def _semantic_targets() -> tuple[tuple[str, str, tuple[Json, ...]], ...]:
     for event in _catalog_events():
         node = store().by_path(event.schema_path)
         for key, sub in node.get("properties", {}).items():
-            declared = _resolved(sub, event.schema_id).get("type")
-            if declared is None:
+            accepted = set(declared_types(declaring(store().resolve, sub, event.schema_id)[1]))
+            if not accepted:
                 continue  # anyOf: no single type to break
-            accepted = {declared} if isinstance(declared, str) else set(declared)
             if "number" in accepted:
                 accepted.add("integer")  # 42 is a number too
             wrong = tuple(value for kind, value in _WRONG_VALUES if kind not in accepted)

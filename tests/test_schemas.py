@@ -103,3 +103,57 @@ def test_copies_are_independent() -> None:
     copy = store().copy_of("track.json")
     copy["title"] = "changed"
     assert store().by_path("track.json")["title"] != "changed"
+
+
+def test_the_shared_resolver_agrees_with_referencing_on_every_bundled_reference() -> None:
+    """Every ``$ref`` in every bundled schema and lenient form leads where ``referencing``
+    (what jsonschema users resolve through) leads it."""
+    from segment_spec._registry import registry as bundled_registry
+    from segment_spec._schemas import LENIENT_BASE_URI
+
+    schemas = store()
+    refs = bundled_registry()
+    seen = 0
+
+    def visit(node: Any, base: str) -> None:
+        nonlocal seen
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                target_base, target = schemas.resolve(base, ref)
+                assert target == refs.resolver(base).lookup(ref).contents, (base, ref)
+                assert schemas.document(target_base)["$id"] == target_base
+                seen += 1
+            for value in node.values():
+                visit(value, base)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value, base)
+
+    for path in schemas.paths:
+        visit(schemas.by_path(path), BASE_URI + path)
+        visit(schemas.lenient(path), LENIENT_BASE_URI + path)
+    assert seen > 100
+
+
+def test_the_shared_resolver_reads_json_pointer_escapes_and_refuses_strangers() -> None:
+    from segment_spec._schemas import declaring, follow
+
+    documents = {"https://x.invalid/a.json": {"$defs": {"a/b": {"c~d": {"type": "string"}}}}}
+    base = "https://x.invalid/a.json"
+    assert follow(documents.__getitem__, base, "#/$defs/a~1b/c~0d") == (
+        base,
+        {"type": "string"},
+    )
+
+    def resolve(base: str, ref: str) -> tuple[str, Any]:
+        return follow({**documents, **loop}.__getitem__, base, ref)
+
+    loop = {"https://x.invalid/l.json": {"$ref": "#"}}
+    assert declaring(resolve, {"$ref": "a.json#/$defs/a~1b/c~0d"}, base) == (
+        base,
+        {"type": "string"},
+    )
+    assert declaring(resolve, {"$ref": "l.json"}, base)[1] == {}  # 32 hops, then none
+    with pytest.raises(SchemaError, match="no bundled schema"):
+        store().resolve(BASE_URI, "https://elsewhere.invalid/x.json")
