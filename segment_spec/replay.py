@@ -6,7 +6,8 @@ a queue of jobs): each task checks one partition, whole files or a run of lines,
 replay. Its :meth:`Part.summary` is the ``--summary-json`` object that the local run of
 ``segment-spec validate`` writes for the same input. Files are read exactly as the command reads
 them (gzip, zstandard, plain NDJSON, one JSON message or batch envelope); nothing here needs
-Dask or Spark.
+Dask or Spark. :func:`expand_paths` lists the files under some paths as the command walks them,
+to deal out one file a partition.
 
 A partition of lines does not need to know where it starts: its line numbers count from 1, and
 :func:`combine` moves them on by the lines of the partitions of the same source before it.
@@ -29,7 +30,7 @@ from ._files import Finding, Record, Summary, check_block
 from ._stream import BLOCK_BYTES, Block, Kind, expand_paths, source_blocks
 from ._tally import Tally
 
-__all__ = ["Finding", "Part", "check_files", "check_lines", "combine"]
+__all__ = ["Finding", "Part", "check_files", "check_lines", "combine", "expand_paths"]
 
 
 @dataclass(frozen=True, slots=True)
