@@ -2,6 +2,7 @@
 
 ``validate`` and ``normalize`` read files that hold one JSON message, one batch envelope
 (``{"batch": [...]}``), or NDJSON (one of those per line); ``-`` reads standard input.
+``validate --scheduler ADDRESS`` checks the files on a Dask cluster instead (``dask.py``).
 ``sample NAME`` prints an example message (``sample --list`` the names); ``send`` and
 ``conformance`` play Segment against a receiver (see docs/testing-your-destination.md).
 
@@ -225,7 +226,7 @@ def _parser() -> argparse.ArgumentParser:
             " needs segment-spec[dask] here and on the workers, which must see the files at"
             " the same paths. Findings are still printed in input order (each file's once it"
             " and those before it are done), and the summary, --summary-json, --report and"
-            " exit status are the local run's. Not with - (standard input) or --jobs, and no"
+            " exit status are those of a local run. Not with - (standard input) or --jobs, no"
             " progress line; a large file is one task (split it to spread it)"
         ),
     )
