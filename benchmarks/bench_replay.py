@@ -18,10 +18,18 @@ files; a message is kept when ``segment_spec.check`` accepts it), each with a fr
   /proc every 20 ms, and the largest single process (``ru_maxrss`` from ``wait4``, which
   covers the workers too).
 
+With ``--dask``, it also starts a ``distributed.LocalCluster`` of 2 worker processes (one
+thread each; needs ``segment-spec[dask]``), writes the same lines as ``--dask-files`` files of a
+folder (one task a file) and runs ``segment-spec validate --scheduler ADDRESS FOLDER`` against
+it: wall time, messages per second, the ratio to ``--jobs 1``, the workers' CPU time, and peak
+memory summed over the command and the two workers (the scheduler runs inside this script and
+is left out). The cluster is started before the clock, as a running cluster would be; each
+worker compiles the schemas it meets, as a ``--jobs`` worker does.
+
 A script, not a test: timings are never asserted in the test suite.
 
     python benchmarks/bench_replay.py [--lines 200000] [--gzip] [--jobs 1 2] [--repeat 3]
-        [--keep DIR]
+        [--keep DIR] [--dask] [--dask-files 8]
 """
 
 from __future__ import annotations
@@ -151,6 +159,65 @@ def run_cli(path: Path, jobs: int) -> tuple[float, float, int, int, str]:
     return seconds, cpu, peak, usage.ru_maxrss * 1024, err.strip().splitlines()[-1]
 
 
+def split(path: Path, folder: Path, pieces: int, packed: bool) -> None:
+    """Write the lines of ``path`` into ``pieces`` files of ``folder``, in order."""
+    opener = gzip.open if packed else open
+    with opener(path, "rb") as handle:  # type: ignore[operator]
+        rows = handle.read().splitlines(keepends=True)
+    size = -(-len(rows) // pieces)
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(pieces):
+        name = f"part-{index:03d}.ndjson" + (".gz" if packed else "")
+        with opener(folder / name, "wb") as out:  # type: ignore[operator]
+            out.write(b"".join(rows[index * size : (index + 1) * size]))
+
+
+def run_dask(folder: Path) -> tuple[float, float, int, str]:
+    """Run validate --scheduler on a LocalCluster of 2 worker processes; return wall seconds,
+    the workers' CPU seconds, peak RSS summed over the command and the workers, the summary
+    line."""
+    import psutil
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        workers = [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+        cpu_before = sum(sum(w.cpu_times()[:2]) for w in workers)
+        script = Path(sys.executable).parent / "segment-spec"
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [str(script), "validate", "--scheduler", cluster.scheduler_address, str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                total = _tree_rss(process.pid) + sum(_tree_rss(w.pid) for w in workers)
+                peak = max(peak, total)
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        assert process.stderr is not None
+        err = process.stderr.read().decode()
+        process.wait()
+        seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        cpu = sum(sum(w.cpu_times()[:2]) for w in workers) - cpu_before
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"validate --scheduler failed ({process.returncode}): {err}")
+    return seconds, cpu, peak, err.strip().splitlines()[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=200_000)
@@ -160,6 +227,12 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the file here and keep it")
     parser.add_argument(
         "--repeat", type=int, default=1, help="run each measurement N times, keep the best"
+    )
+    parser.add_argument(
+        "--dask", action="store_true", help="also run on a LocalCluster of 2 worker processes"
+    )
+    parser.add_argument(
+        "--dask-files", type=int, default=8, help="files the lines are split into for --dask"
     )
     args = parser.parse_args()
 
@@ -175,10 +248,16 @@ def main() -> None:
         # In turns, the best of each kept: a slow moment of the machine costs every figure alike.
         in_process = []
         runs: dict[int, list[tuple[float, float, int, int, str]]] = {j: [] for j in args.jobs}
+        on_dask: list[tuple[float, float, int, str]] = []
+        pieces = folder / "pieces"
+        if args.dask:
+            split(path, pieces, args.dask_files, args.gzip)
         for _ in range(args.repeat):
             in_process.append(in_process_rates(path))
             for jobs in args.jobs:
                 runs[jobs].append(run_cli(path, jobs))
+            if args.dask:
+                on_dask.append(run_dask(pieces))
         rate, cpu_rate = max(cold for cold, _ in in_process)
         warm, warm_cpu = max(second for _, second in in_process)
         print(
@@ -201,6 +280,19 @@ def main() -> None:
                 f" {args.lines / cpu / cpu_rate:.2f} x in-process;"
                 f" peak RSS {peak / 1e6:,.0f} MB summed over processes,"
                 f" {single / 1e6:,.0f} MB largest process"
+            )
+            print(f"  ({summary})")
+        if on_dask:
+            seconds, _, _, summary = min(on_dask)
+            cpu = min(run[1] for run in on_dask)
+            peak = max(run[2] for run in on_dask)
+            dask_rate = args.lines / seconds
+            versus_one = f", {dask_rate / one:.2f} x jobs 1" if one else ""
+            print(
+                f"validate --scheduler (LocalCluster, 2 worker processes, {args.dask_files}"
+                f" files): {seconds:.2f} s, {dask_rate:,.0f} messages/s{versus_one};"
+                f" workers {cpu:.2f} CPU s, {args.lines / cpu:,.0f} messages per CPU second;"
+                f" peak RSS {peak / 1e6:,.0f} MB summed over the command and the workers"
             )
             print(f"  ({summary})")
     finally:

@@ -2,6 +2,7 @@
 
 ``validate`` and ``normalize`` read files that hold one JSON message, one batch envelope
 (``{"batch": [...]}``), or NDJSON (one of those per line); ``-`` reads standard input.
+``validate --scheduler ADDRESS`` checks the files on a Dask cluster instead (``dask.py``).
 ``sample NAME`` prints an example message (``sample --list`` the names); ``send`` and
 ``conformance`` play Segment against a receiver (see docs/testing-your-destination.md).
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 import msgspec
@@ -22,7 +24,7 @@ import orjson
 
 from ._catalog import UnknownSchemaName
 from ._conformance import add_conformance_arguments, run_conformance
-from ._files import UsageError, read_input, records, validate_files
+from ._files import Summary, UsageError, read_input, records, validate_files
 from ._issue import Issue
 from ._normalize import Normalizer
 from ._parse import decode
@@ -30,29 +32,22 @@ from ._report import render_report
 from ._sample import sample, sample_names
 from ._select import CALL_TYPES
 from ._send import add_send_arguments, run_send
+from ._stream import expand_paths
+from .exceptions import SchedulerUnreachable
+from .replay import Part, combine
 
 __all__ = ["main"]
 
 
 def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
     supported = frozenset(args.supported) if args.supported else None
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     for target in (args.summary_json, args.report):
         if target is not None:
             _check_writable(target)
-    summary = validate_files(
-        args.paths,
-        stdin=stdin,
-        strict=args.strict,
-        supported=supported,
-        jobs=jobs,
-        as_json=args.json,
-        out=sys.stdout,
-        progress=sys.stderr if sys.stderr.isatty() else None,
-        errors=sys.stderr,
-    )
+    if args.scheduler is not None:
+        summary = _validate_on_cluster(args, supported)
+    else:
+        summary = _validate_here(args, stdin, supported)
     print(summary.text(), file=sys.stderr)
     if args.summary_json is not None or args.report is not None:
         figures = summary.as_json()
@@ -63,6 +58,65 @@ def _validate(args: argparse.Namespace, stdin: BinaryIO) -> int:
     if summary.unreadable:
         return 2
     return 1 if summary.rejected else 0
+
+
+def _validate_here(
+    args: argparse.Namespace, stdin: BinaryIO, supported: frozenset[str] | None
+) -> Summary:
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    return validate_files(
+        args.paths,
+        stdin=stdin,
+        strict=args.strict,
+        supported=supported,
+        jobs=jobs,
+        as_json=args.json,
+        out=sys.stdout,
+        progress=sys.stderr if sys.stderr.isatty() else None,
+        errors=sys.stderr,
+    )
+
+
+def _validate_on_cluster(args: argparse.Namespace, supported: frozenset[str] | None) -> Summary:
+    """The local run's output, from one task a file on the Dask cluster at --scheduler."""
+    if args.jobs is not None:
+        raise UsageError("--jobs is for a local run; the cluster's workers do the checking")
+    if "-" in args.paths:
+        raise UsageError("--scheduler reads files: standard input (-) is read only locally")
+    try:
+        from . import dask as on_dask
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'segment-spec[dask]'") from None
+    start = time.perf_counter()
+    try:
+        files = expand_paths(args.paths)  # before connecting: a typo costs no wait
+    except OSError as error:
+        raise UsageError(f"cannot read {error.filename}: {error.strerror or error}") from None
+    if args.scheduler_timeout <= 0:
+        raise UsageError("--scheduler-timeout must be more than 0 seconds")
+    try:
+        client = on_dask.connect(args.scheduler, timeout=args.scheduler_timeout)
+    except SchedulerUnreachable as error:
+        raise UsageError(str(error)) from None
+    with client:
+        parts = on_dask.iter_file_parts(
+            files, client=client, strict=args.strict, supported=supported, findings=True
+        )
+        whole = combine(_printed(parts, args.json))
+    return whole.as_summary(time.perf_counter() - start)
+
+
+def _printed(parts: Iterator[Part], as_json: bool) -> Iterator[Part]:
+    """The parts, each one's findings and unreadable files printed as the local run prints
+    them, as it passes."""
+    for part in parts:
+        for finding in part.findings:
+            sys.stdout.write(finding.line(as_json) + "\n")
+        for source, reason in part.unreadable:
+            print(f"segment-spec: cannot read {source}: {reason}", file=sys.stderr)
+        yield part
 
 
 def _check_writable(path: str) -> None:
@@ -163,6 +217,25 @@ def _parser() -> argparse.ArgumentParser:
         "--report",
         metavar="FILE",
         help="write the same figures as one self-contained HTML page with a chart",
+    )
+    validate.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=(
+            "check on the running Dask cluster at ADDRESS (tcp://host:8786), one task a file;"
+            " needs segment-spec[dask] here and on the workers, which must see the files at"
+            " the same paths. Findings are still printed in input order (each file's once it"
+            " and those before it are done), and the summary, --summary-json, --report and"
+            " exit status are those of a local run. Not with - (standard input) or --jobs, no"
+            " progress line; a large file is one task (split it to spread it)"
+        ),
+    )
+    validate.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for the --scheduler to answer (default: 10); then exit 2",
     )
     validate.add_argument(
         "--supported",

@@ -114,6 +114,10 @@ class Finding:
             f"{self.rejection.status} {self.rejection.body['message']}"
         )
 
+    def line(self, as_json: bool) -> str:
+        """The line ``validate`` prints: :meth:`as_text`, or :meth:`as_json` encoded."""
+        return orjson.dumps(self.as_json()).decode() if as_json else self.as_text()
+
     def as_json(self) -> dict[str, Any]:
         """The finding as a JSON object, every issue listed (``--json``)."""
         return {
@@ -396,8 +400,7 @@ def validate_files(
     done = 0
     for outcome in _in_order(blocks, work, jobs):
         for finding in outcome.findings:
-            line = orjson.dumps(finding.as_json()).decode() if as_json else finding.as_text()
-            out.write(line + "\n")
+            out.write(finding.line(as_json) + "\n")
         tally.merge(outcome.tally)
         if outcome.error is not None:
             unreadable.append((outcome.source, outcome.error))

@@ -194,8 +194,18 @@ class Tally:
         if len(places) < FIRST_PLACES:
             places.append((source, line, where, issue.path))
 
-    def merge(self, other: Tally) -> None:
-        """Add another tally's counts, taken as coming after this one's in the input."""
+    def merge(self, other: Tally, line_offset: int = 0) -> None:
+        """Add another tally's counts, taken as coming after this one's in the input; its
+        line numbers are moved on by ``line_offset`` (a partition of a stream of lines whose
+        numbers count from 1 but that starts further on).
+
+        >>> from segment_spec import check
+        >>> first, later = Tally(), Tally()
+        >>> later.add(check({"type": "group", "userId": "u1"}), "a.ndjson", 2, (), None)
+        >>> first.merge(later, line_offset=10)
+        >>> first.as_json()["by_rule"][0]["first"]
+        [{'file': 'a.ndjson', 'line': 12, 'json_path': '$.group_id'}]
+        """
         self.messages += other.messages
         self.accepted += other.accepted
         self.warned += other.warned
@@ -207,7 +217,10 @@ class Tally:
         self.by_rule.update(other.by_rule)
         for key, places in other.first.items():
             mine = self.first.setdefault(key, [])
-            mine.extend(places[: FIRST_PLACES - len(mine)])
+            taken = places[: FIRST_PLACES - len(mine)]
+            if line_offset:
+                taken = [(s, line + line_offset, w, p) for s, line, w, p in taken]
+            mine.extend(taken)
 
     def as_json(self) -> dict[str, Any]:
         """The counts as a JSON object (the ``--summary-json`` file), most common first."""

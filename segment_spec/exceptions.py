@@ -7,6 +7,7 @@ The tree (builtin bases in brackets, so ``except ValueError`` keeps working wher
     ├── SchemaError [ValueError]
     ├── Unauthorized [ValueError]
     ├── UnknownSchemaName [LookupError]
+    ├── SchedulerUnreachable [ConnectionError]
     └── Refusal
         ├── Reject
         ├── Forbidden
@@ -14,7 +15,8 @@ The tree (builtin bases in brackets, so ``except ValueError`` keeps working wher
 
 ``check()`` itself never raises: it returns a :class:`~segment_spec.Rejection`. The exceptions
 are for the functions that raise by design (``validate``, ``api_key``, ``schema``) and for a
-schema that cannot be used. Arguments of the wrong type still raise ``TypeError`` or
+schema that cannot be used, and for a Dask scheduler that cannot be reached
+(:mod:`segment_spec.dask`). Arguments of the wrong type still raise ``TypeError`` or
 ``ValueError``, as in the standard library.
 
 The :class:`Refusal` family is raised by a :class:`~segment_spec.Destination`'s handlers, not by
@@ -36,6 +38,7 @@ __all__ = [
     "InvalidMessage",
     "Refusal",
     "Reject",
+    "SchedulerUnreachable",
     "SchemaError",
     "SegmentSpecError",
     "Unauthorized",
@@ -108,6 +111,24 @@ class UnknownSchemaName(SegmentSpecError, LookupError):
         self.suggestions = suggestions
         hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
         super().__init__(f"no {looked_for} is named {name!r}{hint}")
+
+
+class SchedulerUnreachable(SegmentSpecError, ConnectionError):
+    """:func:`segment_spec.dask.connect` (``segment-spec validate --scheduler``) could not reach
+    the Dask scheduler in time.
+
+    Attributes:
+        address: The scheduler's address, as given.
+        timeout: The seconds it waited.
+
+    >>> str(SchedulerUnreachable("tcp://10.0.0.5:8786", 10.0))
+    'cannot reach the Dask scheduler at tcp://10.0.0.5:8786 within 10 s'
+    """
+
+    def __init__(self, address: str, timeout: float) -> None:
+        self.address = address
+        self.timeout = timeout
+        super().__init__(f"cannot reach the Dask scheduler at {address} within {timeout:g} s")
 
 
 class Refusal(SegmentSpecError):
