@@ -11,7 +11,9 @@ run on the same input, first places (file and line) included.
 The workers open the paths as they are given, so the files must be on a file system the
 workers share, at the same names (give absolute paths unless the workers run in the same
 directory). A single large file is one task: to spread it over the cluster, read it as a bag,
-``dask.bag.read_text(path, blocksize="64MiB")``, and pass ``source=path``.
+``dask.bag.read_text(path, blocksize="64MiB", linedelimiter="\\n")``, and pass ``source=path``
+(the ``linedelimiter`` keeps a lone CR inside a line, as the command does; Dask's default
+breaks lines at it too, and the line numbers would no longer be the file's).
 
 With no ``client``, Dask's current scheduler runs the tasks:
 

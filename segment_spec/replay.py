@@ -143,34 +143,50 @@ def check_lines(
     >>> part = check_lines(["", '{"type": "page", "userId": "u1"}\\n', b'{"type": "alias"}'])
     >>> part.lines, part.messages, part.rejected
     (3, 2, 1)
+    >>> check_lines(['{"type": "alias"}\\n{}', "\\udcff"]).lines  # as a file of these lines
+    3
     """
     tally = Tally()
     kept: list[Finding] = []
     chunk: list[bytes] = []
     size = 0
+    count = 0  # the lines of the chunk: an element with a newline inside holds several
     first = 1
 
     def flush() -> None:
         data = b"\n".join(chunk)
-        outcome = check_block(Block(source, first, Kind.LINES, data, len(chunk)), strict, supported)
+        outcome = check_block(Block(source, first, Kind.LINES, data, count), strict, supported)
         tally.merge(outcome.tally)
         if findings:
             kept.extend(outcome.findings)
 
     for element in lines:
-        line = element.encode() if isinstance(element, str) else element
+        line = _as_bytes(element)
         if line.endswith(b"\n"):
             line = line[:-1]
         chunk.append(line)
         size += len(line) + 1
+        count += 1 + line.count(b"\n")
         if size >= BLOCK_BYTES:
             flush()
-            first += len(chunk)
-            chunk, size = [], 0
+            first += count
+            chunk, size, count = [], 0, 0
     if chunk:
         flush()
-        first += len(chunk)
+        first += count
     return Part(tally, first - 1, 1, (), tuple(kept), source)
+
+
+def _as_bytes(element: str | bytes) -> bytes:
+    """A line as the bytes it was read from: text read with ``errors="surrogateescape"`` gets
+    its undecodable bytes back, and a lone surrogate stays invalid UTF-8, which the check
+    reports (a partition never raises on what a line holds)."""
+    if isinstance(element, bytes):
+        return element
+    try:
+        return element.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return element.encode("utf-8", "surrogatepass")
 
 
 def _moved(finding: Finding, offset: int) -> Finding:

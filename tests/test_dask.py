@@ -278,3 +278,17 @@ def test_a_part_is_a_value() -> None:
     before = one.summary()
     combine([one, one])
     assert one.summary() == before
+
+
+def test_a_partition_counts_the_lines_an_element_holds_and_never_raises_on_its_text() -> None:
+    """An element with a newline inside is the lines it holds, as in a file; text read with
+    ``surrogateescape`` gets its bytes back, and a lone surrogate is a rejected line."""
+    from segment_spec.replay import check_lines as lines_of
+
+    track = '{"type": "track", "event": "E", "userId": "u1"}'
+    part = lines_of([f"{track}\n{{}}", "\udcff", track, '{"type": "alias"}'], findings=True)
+    assert (part.lines, part.messages) == (5, 5)
+    assert [finding.record.line for finding in part.findings] == [2, 3, 5]
+    assert "UTF-8" in part.findings[1].as_text()
+    escaped = b'{"type": "identify", "userId": "\xff"}'.decode("utf-8", "surrogateescape")
+    assert lines_of([escaped]).rejected == 1  # its bytes are not UTF-8, as in the file
