@@ -47,6 +47,7 @@ from ._reply import Rejection
 from ._sample import sample
 from ._select import CALL_TYPES
 from .exceptions import (
+    ClusterNotReady,
     Forbidden,
     InvalidMessage,
     Refusal,
@@ -78,6 +79,7 @@ __all__ = [
     "Alias",
     "Batch",
     "Checker",
+    "ClusterNotReady",
     "Delivery",
     "Destination",
     "Event",

@@ -33,7 +33,7 @@ from ._sample import sample, sample_names
 from ._select import CALL_TYPES
 from ._send import add_send_arguments, run_send
 from ._stream import expand_paths
-from .exceptions import SchedulerUnreachable
+from .exceptions import ClusterNotReady, SchedulerUnreachable
 from .replay import Part, combine
 
 __all__ = ["main"]
@@ -104,7 +104,15 @@ def _validate_on_cluster(args: argparse.Namespace, supported: frozenset[str] | N
         parts = on_dask.iter_file_parts(
             files, client=client, strict=args.strict, supported=supported, findings=True
         )
-        whole = combine(_printed(parts, args.json))
+        try:
+            whole = combine(_printed(parts, args.json))
+        except ClusterNotReady as error:
+            raise UsageError(str(error)) from None
+        except Exception as error:  # a task failed on a worker: the likely causes are there
+            raise UsageError(
+                f"a task failed on the cluster ({type(error).__name__}: {error}); every worker"
+                " needs segment-spec[dask] installed and the files at the same paths"
+            ) from None
     return whole.as_summary(time.perf_counter() - start)
 
 

@@ -38,14 +38,15 @@ try:
 except ImportError:
     raise ImportError("segment_spec.dask needs Dask: pip install 'segment-spec[dask]'") from None
 
+from . import __version__
 from ._stream import expand_paths
-from .exceptions import SchedulerUnreachable
+from .exceptions import ClusterNotReady, SchedulerUnreachable
 from .replay import Part, check_files, check_lines, combine
 
 if TYPE_CHECKING:
     from dask.bag import Bag
 
-__all__ = ["connect", "iter_file_parts", "validate_bag", "validate_paths"]
+__all__ = ["connect", "iter_file_parts", "ready", "validate_bag", "validate_paths"]
 
 # Seconds to wait for a scheduler before giving up: a cluster answers in well under a second.
 CONNECT_TIMEOUT = 10.0
@@ -69,6 +70,35 @@ def connect(address: str, *, timeout: float = CONNECT_TIMEOUT) -> distributed.Cl
         raise SchedulerUnreachable(address, timeout) from None
 
 
+# What each worker evaluates to say which segment_spec it imports. The probe is the builtin
+# eval, which a worker has whatever is installed: a function of this package would need the
+# package on the worker just to be unpickled, and a worker that fails to unpickle a task drops
+# its connection and is restarted, which leaves the task waiting for ever.
+_PROBE = "__import__('segment_spec').__version__"
+
+
+def ready(client: distributed.Client, *, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Check that ``client``'s cluster can run the checks: a worker joins within ``timeout``
+    seconds, and every worker imports this very version of segment_spec. Raises
+    :class:`~segment_spec.exceptions.ClusterNotReady` otherwise, naming the worker.
+    :func:`iter_file_parts` and :func:`validate_bag` call it before they send a task."""
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        raise ClusterNotReady(f"no worker joined within {timeout:g} s") from None
+    answers = client.run(eval, _PROBE, on_error="return")
+    for worker, answer in sorted(answers.items()):
+        if isinstance(answer, BaseException):
+            raise ClusterNotReady(
+                f"the worker at {worker} cannot import segment_spec ({type(answer).__name__});"
+                " install segment-spec[dask] on every worker"
+            )
+        if answer != __version__:
+            raise ClusterNotReady(
+                f"the worker at {worker} runs segment-spec {answer}, not {__version__}"
+            )
+
+
 def iter_file_parts(
     paths: Sequence[str],
     *,
@@ -80,7 +110,9 @@ def iter_file_parts(
     """The :class:`~segment_spec.replay.Part` of each file under ``paths``, one task a file,
     in input order, each as soon as it and the files before it are checked (on ``client``'s
     cluster, else on Dask's current scheduler). Raises ``OSError`` for a path that does not
-    exist and ``ValueError`` for ``-``, before any task starts."""
+    exist and ``ValueError`` for ``-``, before any task starts, and
+    :class:`~segment_spec.exceptions.ClusterNotReady` when the cluster cannot run them
+    (:func:`ready`)."""
     if "-" in paths:
         raise ValueError("standard input cannot be read on a cluster: give files")
     files = expand_paths(paths)
@@ -90,6 +122,7 @@ def iter_file_parts(
     if client is None:
         yield from compute(*tasks)
         return
+    ready(client)
     futures = client.compute(tasks)
     for future in futures:
         yield future.result()
@@ -135,4 +168,5 @@ def validate_bag(
     )
     if client is None:
         return combine(parts.compute())
+    ready(client)
     return combine(client.compute(parts, sync=True))

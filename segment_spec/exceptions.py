@@ -8,6 +8,7 @@ The tree (builtin bases in brackets, so ``except ValueError`` keeps working wher
     ├── Unauthorized [ValueError]
     ├── UnknownSchemaName [LookupError]
     ├── SchedulerUnreachable [ConnectionError]
+    ├── ClusterNotReady [RuntimeError]
     └── Refusal
         ├── Reject
         ├── Forbidden
@@ -34,6 +35,7 @@ from ._issue import Issue
 from ._reply import Rejection, reject
 
 __all__ = [
+    "ClusterNotReady",
     "Forbidden",
     "InvalidMessage",
     "Refusal",
@@ -129,6 +131,22 @@ class SchedulerUnreachable(SegmentSpecError, ConnectionError):
         self.address = address
         self.timeout = timeout
         super().__init__(f"cannot reach the Dask scheduler at {address} within {timeout:g} s")
+
+
+class ClusterNotReady(SegmentSpecError, RuntimeError):
+    """The Dask cluster cannot run the checks (:mod:`segment_spec.dask`): no worker joined in
+    time, or a worker cannot import segment_spec or runs another version of it.
+
+    Attributes:
+        reason: What is wrong, in words (a worker's address, never a message's value).
+
+    >>> str(ClusterNotReady("no worker joined within 10 s"))
+    'the Dask cluster cannot run the checks: no worker joined within 10 s'
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the Dask cluster cannot run the checks: {reason}")
 
 
 class Refusal(SegmentSpecError):

@@ -20,6 +20,7 @@ import zstandard
 from conftest import FIXTURES, shared_path
 from distributed import Client, LocalCluster
 
+import segment_spec
 import segment_spec.dask
 import segment_spec.replay
 from segment_spec._files import validate_files
@@ -292,3 +293,69 @@ def test_a_partition_counts_the_lines_an_element_holds_and_never_raises_on_its_t
     assert "UTF-8" in part.findings[1].as_text()
     escaped = b'{"type": "identify", "userId": "\xff"}'.decode("utf-8", "surrogateescape")
     assert lines_of([escaped]).rejected == 1  # its bytes are not UTF-8, as in the file
+
+
+_WITHOUT_THE_PACKAGE = '''
+"""A worker preload: this worker cannot import segment_spec, as if it were not installed."""
+import sys
+
+
+class _NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name == "segment_spec" or name.startswith("segment_spec."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NotInstalled())
+for loaded in [name for name in sys.modules if name.split(".")[0] == "segment_spec"]:
+    del sys.modules[loaded]
+'''
+
+
+def test_a_worker_without_the_package_is_a_clear_error(replay: Path, tmp_path: Path) -> None:
+    """A cluster whose worker cannot import segment_spec: the command exits 2 at once with one
+    line that names the worker and what it needs, and no traceback (a task sent there would
+    wait for ever)."""
+    preload = tmp_path / "without_segment_spec.py"
+    preload.write_text(_WITHOUT_THE_PACKAGE)
+    with LocalCluster(
+        n_workers=1,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=None,
+        preload=[str(preload)],
+    ) as cluster:
+        done = run("--scheduler", cluster.scheduler_address, str(replay / "batch.json"))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    (said,) = [row for row in done.stderr.splitlines() if row.startswith("segment-spec:")]
+    assert said.startswith("segment-spec: the Dask cluster cannot run the checks: the worker at")
+    assert said.endswith(
+        "cannot import segment_spec (ModuleNotFoundError); install segment-spec[dask] on every"
+        " worker"
+    )
+
+
+def test_a_cluster_with_no_worker_is_not_ready(replay: Path) -> None:
+    """No worker joins: ready() says so within its timeout instead of leaving tasks waiting."""
+    from segment_spec.dask import ready
+    from segment_spec.exceptions import ClusterNotReady
+
+    with (
+        LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster,
+        Client(cluster, set_as_default=False) as empty,
+    ):
+        with pytest.raises(ClusterNotReady, match=r"no worker joined within 0\.5 s"):
+            ready(empty, timeout=0.5)
+        with pytest.raises(ClusterNotReady):
+            validate_paths([str(replay / "batch.json")], client=empty)
+
+
+def test_a_ready_cluster_runs_this_version(client: Client) -> None:
+    from segment_spec.dask import ready
+
+    ready(client)  # both workers import this very segment_spec
+    assert set(client.run(eval, "__import__('segment_spec').__version__").values()) == {
+        segment_spec.__version__
+    }
