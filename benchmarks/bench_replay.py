@@ -181,7 +181,7 @@ def run_dask(folder: Path) -> tuple[float, float, int, str]:
 
     with (
         LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -61,7 +61,7 @@ def client() -> Iterator[Client]:
     """A client of a real cluster: two worker processes of one thread, started once here."""
     with (
         LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         Client(cluster, set_as_default=False) as made,
     ):
@@ -323,7 +323,7 @@ def test_a_worker_without_the_package_is_a_clear_error(replay: Path, tmp_path: P
         n_workers=1,
         processes=True,
         threads_per_worker=1,
-        dashboard_address=None,
+        dashboard_address=":0",
         preload=[str(preload)],
     ) as cluster:
         done = run("--scheduler", cluster.scheduler_address, str(replay / "batch.json"))
@@ -343,7 +343,7 @@ def test_a_cluster_with_no_worker_is_not_ready(replay: Path) -> None:
     from segment_spec.exceptions import ClusterNotReady
 
     with (
-        LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=0, processes=True, dashboard_address=":0") as cluster,
         Client(cluster, set_as_default=False) as empty,
     ):
         with pytest.raises(ClusterNotReady, match=r"no worker joined within 0\.5 s"):
