@@ -273,3 +273,32 @@ def test_without_a_compiler_the_build_goes_on_in_pure_python(
     assert result["compiled"] is False
     assert result["accepted"] == "Track"
     assert result["rejected"] == 400
+
+
+def test_a_checkout_without_its_install_finds_the_schemas(tmp_path: Path) -> None:
+    """A source tree imported as it is (Python started in a clone's root after ``pip install
+    .``, not ``-e``) maps the top-level schemas/ folder to segment_spec.schemas itself."""
+    clone = tmp_path / "clone"
+    shutil.copytree(ROOT / "segment_spec", clone / "segment_spec", ignore=_NOT_SOURCE)
+    shutil.copytree(ROOT / "schemas", clone / "schemas")
+    # The editable install's finder would map segment_spec.schemas; a plain install has none.
+    unmapped = (
+        "import sys\n"
+        "sys.meta_path[:] = [\n"
+        "    f for f in sys.meta_path if 'Editable' not in getattr(f, '__name__', '')\n"
+        "]\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", unmapped + PROBE],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SEGMENT_SPEC_NO_EXTENSIONS": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["file"] == str(clone / "segment_spec" / "__init__.py")
+    assert result["accepted"] == "Track"
+    assert result["rejected"] == 400
+    assert result["paths"] == list(store().paths)
