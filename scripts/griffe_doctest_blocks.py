@@ -15,16 +15,8 @@ import griffe
 
 
 def fence_doctests(text: str) -> str:
-    """Wrap every doctest run (a ``>>>`` line up to the next blank line) in a pycon fence.
-
-    >>> print(fence_doctests("Text.\\n\\n>>> 1 + 1\\n2"))
-    Text.
-    <BLANKLINE>
-    ```pycon
-    >>> 1 + 1
-    2
-    ```
-    """
+    """Wrap every doctest run (a ``>>>`` line up to the next blank line) in a pycon fence,
+    at the run's own indentation; the rest of the text is kept as it is."""
     out: list[str] = []
     indent: str | None = None
     for line in text.splitlines():
