@@ -16,7 +16,9 @@ from segment_spec._normalize import snake_case
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-PUBLIC_MODULES = ("segment_spec.testing",)
+# Public modules, which a reference page may document whole (segment_spec.dask and
+# segment_spec.replay arrive with the replay work).
+PUBLIC_MODULES = ("segment_spec.testing", "segment_spec.dask", "segment_spec.replay")
 
 
 def _reference_entries() -> set[str]:
