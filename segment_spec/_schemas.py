@@ -320,7 +320,7 @@ def _schema_package() -> Traversable:
         _PACKAGE, folder / "__init__.py", submodule_search_locations=[str(folder)]
     )
     if spec is None or spec.loader is None or not (folder / "__init__.py").is_file():
-        raise SchemaError(f"the bundled schemas are missing: no {_PACKAGE} package") from None
+        raise SchemaError(f"the bundled schemas are missing: no {_PACKAGE} package")
     module = importlib.util.module_from_spec(spec)
     sys.modules[_PACKAGE] = module
     spec.loader.exec_module(module)
