@@ -65,7 +65,11 @@ if typing.TYPE_CHECKING:
     from referencing import Registry
 
     REGISTRY: Registry[typing.Any]
+    """Every bundled schema and its lenient form by ``$id``, for ``referencing`` and
+    ``jsonschema``; made on first use, and it retrieves nothing over the network."""
     FORMAT_CHECKER: FormatChecker
+    """jsonschema's format checker with every format it knows, plus ``segment-timestamp``;
+    made on first use."""
 
 __all__ = [
     "CALL_TYPES",

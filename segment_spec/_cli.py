@@ -22,6 +22,7 @@ from typing import BinaryIO
 import msgspec
 import orjson
 
+from . import __version__
 from ._catalog import UnknownSchemaName
 from ._conformance import add_conformance_arguments, run_conformance
 from ._files import Summary, UsageError, read_input, records, validate_files
@@ -193,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="segment-spec",
         description="Check and normalize Segment messages against the Segment Spec.",
     )
+    parser.add_argument("--version", action="version", version=f"segment-spec {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser(

@@ -47,6 +47,9 @@ PARALLEL_BYTES = 4 * 1024 * 1024
 # Blocks sent ahead per worker: enough that none waits for the next, few enough that memory
 # stays a few blocks per worker whatever the input's size.
 IN_FLIGHT_PER_JOB = 4
+# The summary gives a rate only from this many messages and seconds on.
+RATE_MIN_MESSAGES = 1000
+RATE_MIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,12 +304,20 @@ class Summary:
         }
 
     def text(self) -> str:
-        """One line: counts, seconds and messages per second."""
-        rate = self.total / self.seconds if self.seconds > 0 else 0.0
-        return (
-            f"{self.total} message(s) checked, {self.rejected} rejected "
-            f"in {self.seconds:.2f} s ({rate:,.0f} messages/s)"
-        )
+        """One line: counts and seconds, and the rate once there is enough to measure it.
+
+        >>> Summary(total=1, rejected=0, seconds=0.004).text()
+        '1 message checked, 0 rejected in 0.00 s'
+        >>> Summary(total=2_500_000, rejected=1_234, seconds=20.0).text()
+        '2,500,000 messages checked, 1,234 rejected in 20.00 s (125,000 messages/s)'
+        """
+        noun = "message" if self.total == 1 else "messages"
+        line = f"{self.total:,} {noun} checked, {self.rejected:,} rejected in {self.seconds:.2f} s"
+        # Below a thousand messages or a second, start-up time is most of the time taken, and
+        # a rate would say more about the machine than about the input.
+        if self.total >= RATE_MIN_MESSAGES and self.seconds >= RATE_MIN_SECONDS:
+            line += f" ({self.total / self.seconds:,.0f} messages/s)"
+        return line
 
 
 class _Progress:

@@ -1,9 +1,10 @@
 """Schemas: the bundled JSON Schema files, loaded once through importlib.resources.
 
 The files live in the repository's top-level ``schemas/`` folder, which is installed as the
-``segment_spec.schemas`` package, so the same code finds them in a wheel and in an editable
-install. Every ``$id`` is under ``https://segment-spec.invalid/schemas/``: the ``.invalid``
-top-level domain guarantees no ``$ref`` is ever fetched over a network.
+``segment_spec.schemas`` package, so the same code finds them in a wheel, in an editable
+install and in a source checkout imported as it is. Every ``$id`` is under
+``https://segment-spec.invalid/schemas/``: the ``.invalid`` top-level domain guarantees no
+``$ref`` is ever fetched over a network.
 
 Each schema also has a lenient form (:func:`lenient_form`), under
 ``https://segment-spec.invalid/schemas/lenient/``: the schema without the parts that
@@ -13,11 +14,14 @@ Each schema also has a lenient form (:func:`lenient_form`), under
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -301,9 +305,31 @@ class SchemaStore:
         return copy.deepcopy(self.lenient(path) if lenient else self._by_path[path])
 
 
+def _schema_package() -> Traversable:
+    """The ``segment_spec.schemas`` package's files, wherever segment_spec was imported from."""
+    try:
+        return files(_PACKAGE)
+    except ModuleNotFoundError:
+        pass
+    # Python started in a clone's root imports segment_spec from the source tree, even when a
+    # non-editable copy is installed, and there schemas/ sits beside the package: pyproject.toml
+    # maps it into the package only for an install. Import that folder as the package, so that
+    # importlib.resources reads it as it reads an installed copy.
+    folder = Path(str(files("segment_spec"))).parent / "schemas"
+    spec = importlib.util.spec_from_file_location(
+        _PACKAGE, folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    if spec is None or spec.loader is None or not (folder / "__init__.py").is_file():
+        raise SchemaError(f"the bundled schemas are missing: no {_PACKAGE} package")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_PACKAGE] = module
+    spec.loader.exec_module(module)
+    return files(_PACKAGE)
+
+
 @cache
 def store() -> SchemaStore:
     """Load every bundled schema (once per process)."""
-    root = files(_PACKAGE)
+    root = _schema_package()
     documents = {path: json.loads(entry.read_text("utf-8")) for path, entry in _walk(root, "")}
     return SchemaStore(documents)

@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 CALL_TYPES = ("identify", "track", "page", "screen", "group", "alias")
+"""The six call types of the Segment Spec, the values ``type`` may take and ``supported`` holds."""
 _CALLS = frozenset(CALL_TYPES)
 _LISTING = "identify, track, page, screen, group or alias"
 

@@ -806,10 +806,11 @@ class _Report:
 
     def summary(self, total: int) -> str:
         """The last line: how many were answered, and which got a status not expected."""
-        text = f"{self.answered} of {total} message(s) answered"
+        noun = "message" if total == 1 else "messages"
+        text = f"{self.answered:,} of {total:,} {noun} answered"
         if self.retried:
-            text += f", {self.retried} after retries"
-        text += f", {len(self.other)} not {self.expected.label}"
+            text += f", {self.retried:,} after retries"
+        text += f", {len(self.other):,} not {self.expected.label}"
         if self.other:
             names = [str(index) for index in self.other[: self.NAMED]]
             more = len(self.other) - len(names)

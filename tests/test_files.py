@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from segment_spec._cli import main
-from segment_spec._files import PARALLEL_THRESHOLD, validate_files
+from segment_spec._files import PARALLEL_THRESHOLD, Summary, validate_files
 
 
 def _big_ndjson(path: Path, lines: int) -> Path:
@@ -36,7 +36,7 @@ def test_workers_give_the_same_lines_in_the_same_order(
     assert len(lines) == 6  # lines 1, 998, 1995, 2992, 3989 and 4986
     assert [int(line.split(":")[1]) for line in lines] == [1, 998, 1995, 2992, 3989, 4986]
     for captured in (one, two):
-        assert re.match(r"5500 message\(s\) checked, 6 rejected in [\d.]+ s", captured.err)
+        assert re.match(r"5,500 messages checked, 6 rejected in [\d.]+ s", captured.err)
 
 
 def test_jobs_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,5 +65,30 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     assert shown.getvalue().startswith("\r")
     assert "records/s" not in out.getvalue()
     assert re.fullmatch(
-        r"50 message\(s\) checked, 1 rejected in [\d.]+ s \([\d,]+ messages/s\)", summary.text()
+        r"50 messages checked, 1 rejected in [\d.]+ s", summary.text()
     )
+
+
+@pytest.mark.parametrize(
+    ("total", "rejected", "seconds", "text"),
+    [
+        (1, 0, 0.01, "1 message checked, 0 rejected in 0.01 s"),
+        (1, 1, 3.0, "1 message checked, 1 rejected in 3.00 s"),
+        (0, 0, 0.0, "0 messages checked, 0 rejected in 0.00 s"),
+        (999, 2, 5.0, "999 messages checked, 2 rejected in 5.00 s"),
+        (50_000, 7, 0.5, "50,000 messages checked, 7 rejected in 0.50 s"),
+        (1000, 0, 1.0, "1,000 messages checked, 0 rejected in 1.00 s (1,000 messages/s)"),
+        (
+            12_345_678,
+            4_321,
+            98.76,
+            "12,345,678 messages checked, 4,321 rejected in 98.76 s (125,007 messages/s)",
+        ),
+    ],
+)
+def test_summary_reads_well_for_one_message_as_for_millions(
+    total: int, rejected: int, seconds: float, text: str
+) -> None:
+    """The summary says "message" for one, groups thousands, and gives a rate only from a
+    thousand messages and a second on, where it measures the input more than start-up."""
+    assert Summary(total=total, rejected=rejected, seconds=seconds).text() == text

@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -120,9 +122,14 @@ def _install(wheel: Path, venv: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One wheel built from a clean copy of the source tree."""
-    return _build_wheel(tmp_path_factory.mktemp("wheel"))[0]
+def wheel_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One wheel built from a clean copy of the source tree, and the build's output."""
+    return _build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="module")
+def wheel(wheel_build: tuple[Path, str]) -> Path:
+    return wheel_build[0]
 
 
 @pytest.fixture(scope="module")
@@ -273,3 +280,127 @@ def test_without_a_compiler_the_build_goes_on_in_pure_python(
     assert result["compiled"] is False
     assert result["accepted"] == "Track"
     assert result["rejected"] == 400
+
+
+def test_a_checkout_without_its_install_finds_the_schemas(tmp_path: Path) -> None:
+    """A source tree imported as it is (Python started in a clone's root after ``pip install
+    .``, not ``-e``) maps the top-level schemas/ folder to segment_spec.schemas itself."""
+    clone = tmp_path / "clone"
+    shutil.copytree(ROOT / "segment_spec", clone / "segment_spec", ignore=_NOT_SOURCE)
+    shutil.copytree(ROOT / "schemas", clone / "schemas")
+    # The editable install's finder would map segment_spec.schemas; a plain install has none.
+    unmapped = (
+        "import sys\n"
+        "sys.meta_path[:] = [\n"
+        "    f for f in sys.meta_path if 'Editable' not in getattr(f, '__name__', '')\n"
+        "]\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", unmapped + PROBE],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SEGMENT_SPEC_NO_EXTENSIONS": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["file"] == str(clone / "segment_spec" / "__init__.py")
+    assert result["accepted"] == "Track"
+    assert result["rejected"] == 400
+    assert result["paths"] == list(store().paths)
+
+
+# --- the sdist and the build's configuration ----------------------------------------------------
+
+# What a clean clone has: the source without any build's, test run's or tool's leftovers.
+_NOT_IN_A_CLONE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "site",
+    "*.egg-info",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "results",
+    "*.so",
+    "*.pyd",
+    "_speedups.c",
+)
+
+
+def _setuptools_warnings(log: str) -> list[str]:
+    return [
+        line
+        for line in log.splitlines()
+        if "would be ignored" in line or "absent from setuptools' `packages`" in line
+    ]
+
+
+@pytest.fixture(scope="module")
+def sdist_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[set[str], str]:
+    """The file names of an sdist built from a clean copy of the tree, and the build's output."""
+    work = tmp_path_factory.mktemp("sdist")
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=_NOT_IN_A_CLONE)
+    argv = [sys.executable, "-m", "build", "--sdist", "--outdir", str(work / "dist"), str(source)]
+    done = _run(argv, cwd=work, timeout=600)
+    (sdist,) = (work / "dist").glob("segment_spec-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    return names, done.stdout + done.stderr
+
+
+def test_sdist_holds_what_its_tests_need(sdist_build: tuple[set[str], str]) -> None:
+    """The sdist has the tests with their conftest and fixtures, the examples, the pages and
+    scripts the tests read, the licence and the core's Cython source."""
+    names, _ = sdist_build
+    tracked = {
+        "LICENSE",
+        "CHANGELOG.md",
+        "mkdocs.yml",
+        ".ci/run",
+        "segment_spec/_speedups.pyx",
+        "tests/conftest.py",
+        "tests/fixtures/messages.ndjson",
+        "examples/receiver.py",
+        "examples/messages/mixed.ndjson",
+        "docs/index.md",
+        "docs/reference/checking.md",
+        "scripts/generate_events_doc.py",
+        "benchmarks/hostile.py",
+        "fuzz/run.py",
+    }
+    assert tracked <= names, sorted(tracked - names)
+    assert {f"tests/{path.name}" for path in (ROOT / "tests").glob("*.py")} <= names
+
+
+def test_sdist_holds_no_build_output(sdist_build: tuple[set[str], str]) -> None:
+    """Neither setup.py's build/cython copy nor generated C nor a built module is shipped."""
+    names, _ = sdist_build
+    built = sorted(n for n in names if n.startswith("build/") or n.endswith((".c", ".so", ".pyd")))
+    assert not built
+
+
+def test_builds_give_no_setuptools_warnings(
+    sdist_build: tuple[set[str], str], wheel_build: tuple[Path, str]
+) -> None:
+    """Every schema folder is a listed package: setuptools warns about none it would drop."""
+    assert not _setuptools_warnings(sdist_build[1])
+    assert not _setuptools_warnings(wheel_build[1])
+
+
+def test_every_schema_folder_is_a_listed_package() -> None:
+    """pyproject.toml lists each folder of schemas/ as a package, and nothing else under it."""
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        packages = tomllib.load(file)["tool"]["setuptools"]["packages"]
+    folders = {
+        "segment_spec.schemas" + "".join(f".{part}" for part in path.relative_to(SCHEMAS).parts)
+        for path in [SCHEMAS, *SCHEMAS.rglob("*")]
+        if path.is_dir() and path.name != "__pycache__"
+    }
+    assert {name for name in packages if name.startswith("segment_spec.schemas")} == folders

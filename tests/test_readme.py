@@ -63,3 +63,11 @@ def test_readme_has_exactly_two_setup_commands() -> None:
     ]
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text("utf-8")
     assert commands[1] in ci
+
+
+def test_readme_links_are_absolute() -> None:
+    """Every link of the README works where PyPI shows it, away from the repository's files."""
+    targets = re.findall(r"\]\(([^)]+)\)", README)
+    assert targets
+    relative = [target for target in targets if not target.startswith("https://")]
+    assert not relative, f"PyPI cannot follow these links: {relative}"

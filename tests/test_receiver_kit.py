@@ -250,7 +250,7 @@ def test_send_valid_messages_exits_0(
     )
     assert status == 0
     assert out == ["1 200 ok", "2 200 ok", "3 200 ok"]
-    assert err == ["3 of 3 message(s) answered, 0 not 2xx"]
+    assert err == ["3 of 3 messages answered, 0 not 2xx"]
     assert len(destination[1].messages) == 3
 
 

@@ -60,7 +60,7 @@ def test_a_503_is_retried_after_the_backoff_and_the_200_counts(
         )
     assert status == 0
     assert out == ["1 200 (2 attempts)"]
-    assert err == ["1 of 1 message(s) answered, 1 after retries, 0 not 2xx"]
+    assert err == ["1 of 1 message answered, 1 after retries, 0 not 2xx"]
     (gap,) = app.gaps(body(TRACK))  # the same body, sent twice
     assert 0.3 <= gap < 0.3 + SLACK
 
@@ -76,7 +76,7 @@ def test_backoff_doubles_and_attempts_are_bounded(
         )
     assert status == 1
     assert out == ["1 503 (4 attempts) down for maintenance"]
-    assert err == ["1 of 1 message(s) answered, 1 after retries, 1 not 2xx (message 1)"]
+    assert err == ["1 of 1 message answered, 1 after retries, 1 not 2xx (message 1)"]
     gaps = app.gaps(body(TRACK))
     assert len(gaps) == 3
     for gap, asked in zip(gaps, (0.1, 0.2, 0.4), strict=True):
@@ -183,11 +183,11 @@ def test_each_message_is_retried_on_its_own(
 @pytest.mark.parametrize(
     ("expect", "status", "summary"),
     [
-        (["200", "400"], 0, "3 of 3 message(s) answered, 0 not 200 or 400"),
-        (["2xx", "4xx"], 0, "3 of 3 message(s) answered, 0 not 2xx or 4xx"),
-        (["400"], 1, "3 of 3 message(s) answered, 2 not 400 (messages 1 and 3)"),
-        (["2XX"], 1, "3 of 3 message(s) answered, 1 not 2xx (message 2)"),
-        (["200", "201", "400"], 0, "3 of 3 message(s) answered, 0 not 200, 201 or 400"),
+        (["200", "400"], 0, "3 of 3 messages answered, 0 not 200 or 400"),
+        (["2xx", "4xx"], 0, "3 of 3 messages answered, 0 not 2xx or 4xx"),
+        (["400"], 1, "3 of 3 messages answered, 2 not 400 (messages 1 and 3)"),
+        (["2XX"], 1, "3 of 3 messages answered, 1 not 2xx (message 2)"),
+        (["200", "201", "400"], 0, "3 of 3 messages answered, 0 not 200, 201 or 400"),
     ],
 )
 def test_expect_names_the_messages_that_got_another_status(
@@ -216,7 +216,7 @@ def test_the_summary_names_at_most_twenty_messages(
     assert status == 1
     assert len(out) == 23
     named = ", ".join(str(n) for n in range(1, 21))
-    assert err == [f"23 of 23 message(s) answered, 23 not 2xx (messages {named} and 3 more)"]
+    assert err == [f"23 of 23 messages answered, 23 not 2xx (messages {named} and 3 more)"]
 
 
 @pytest.mark.parametrize(
@@ -282,7 +282,7 @@ def test_json_lines_say_what_became_of_each_message(
     assert all(0 <= r["elapsed"] < 5 for r in rows)
     # No submitted value is printed, anywhere.
     assert "secret" not in "\n".join(out + err)
-    assert err == ["3 of 3 message(s) answered, 1 not 2xx (message 3)"]
+    assert err == ["3 of 3 messages answered, 1 not 2xx (message 3)"]
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_crlf_empty_lines_and_a_last_line_without_newline(
     status, out, err = run(capsys, "validate", str(path))
     assert status == 1
     assert places(out) == [(str(path), 2), (str(path), 5)]
-    assert err[-1].startswith("4 message(s) checked, 2 rejected")
+    assert err[-1].startswith("4 messages checked, 2 rejected")
 
 
 @pytest.mark.parametrize("name", ["replay.ndjson.gz", "replay.ndjson", "replay.txt"])
@@ -126,7 +126,7 @@ def test_a_directory_is_read_recursively_in_sorted_order(
         (str(root / "2024-01-01" / "z.gz"), 1),
         (str(root / "2024-01-02" / "b.gz"), 1),
     ]
-    assert err[-1].startswith("3 message(s) checked, 3 rejected")
+    assert err[-1].startswith("3 messages checked, 3 rejected")
 
 
 def test_a_pretty_printed_message_is_one_record(
@@ -154,7 +154,7 @@ def test_a_huge_pretty_printed_file_is_refused_without_being_read(
     assert (row["line"], row["json_path"], row["status"]) == (1, "$", 400)
     assert row["issues"][0]["keyword"] == "too-large"
     assert "not NDJSON" in row["message"]
-    assert err[-1].startswith("1 message(s) checked, 1 rejected")
+    assert err[-1].startswith("1 message checked, 1 rejected")
 
 
 def test_a_long_file_of_blank_lines_is_lines(
@@ -339,4 +339,4 @@ def test_an_object_with_a_batch_list_is_an_envelope_whatever_its_type(
     assert out == [
         f"{path}:1: $.batch[0].group_id: 400 group_id is required: a non-empty string or a number"
     ]
-    assert err[-1].startswith("2 message(s) checked, 1 rejected")
+    assert err[-1].startswith("2 messages checked, 1 rejected")

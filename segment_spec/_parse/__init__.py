@@ -43,8 +43,12 @@ __all__ = [
 # Segment's documented limits (segment-docs, HTTP API page): 32 KB per message, 500 KB per
 # batch request, 2,500 messages per batch. KB is read as 1,024 bytes.
 MAX_MESSAGE_BYTES = 32 * 1024
+"""The largest message Segment sends, in bytes (32 KiB): a larger body is a 400."""
 MAX_BATCH_BYTES = 500 * 1024
+"""The largest HTTP API batch request, in bytes (500 KiB): ``check_batch`` refuses a larger
+one with a 400."""
 MAX_BATCH_ITEMS = 2500
+"""The most messages one HTTP API batch may hold."""
 
 
 def _too_large(size: int, limit: int, what: str) -> Issue:
