@@ -102,6 +102,10 @@ def _validate_on_cluster(args: argparse.Namespace, supported: frozenset[str] | N
     except SchedulerUnreachable as error:
         raise UsageError(str(error)) from None
     with client:
+        try:
+            on_dask.ready(client, timeout=args.scheduler_timeout)
+        except ClusterNotReady as error:
+            raise UsageError(str(error)) from None
         parts = on_dask.iter_file_parts(
             files, client=client, strict=args.strict, supported=supported, findings=True
         )
@@ -245,7 +249,10 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="how long to wait for the --scheduler to answer (default: 10); then exit 2",
+        help=(
+            "how long to wait for the --scheduler, and for a worker to join, before exit 2"
+            " (default: 10)"
+        ),
     )
     validate.add_argument(
         "--supported",

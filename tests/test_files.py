@@ -64,9 +64,7 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     assert "records/s" in shown.getvalue()
     assert shown.getvalue().startswith("\r")
     assert "records/s" not in out.getvalue()
-    assert re.fullmatch(
-        r"50 messages checked, 1 rejected in [\d.]+ s", summary.text()
-    )
+    assert re.fullmatch(r"50 messages checked, 1 rejected in [\d.]+ s", summary.text())
 
 
 @pytest.mark.parametrize(
