@@ -167,7 +167,9 @@ def test_sharing_at_every_level_is_read_once() -> None:
     assert isinstance(check_batch({"batch": [track_with(properties={"tree": deep})]}), Rejection)
     normalized = normalize({"tree": deep}).value["tree"]
     assert normalized[0] is normalized[1]
-    assert time.perf_counter() - start < 2
+    # A guard against a hang, not a speed figure: reading the 2**60 leaves would never end,
+    # and the three calls take a fraction of a second (the bound allows a loaded machine).
+    assert time.perf_counter() - start < 60
 
 
 def test_a_shared_object_within_the_limit_is_read_and_shared() -> None:
