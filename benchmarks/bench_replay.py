@@ -15,8 +15,8 @@ files; a message is kept when ``segment_spec.check`` accepts it), each with a fr
   its workers with messages per CPU second (the figure a shared machine disturbs least: it
   shows the cost of the workers' overhead even when other work holds a core), and peak
   memory: the largest sum of the resident sizes of the command and its workers, sampled from
-  /proc every 20 ms, and the largest single process (``ru_maxrss`` from ``wait4``, which
-  covers the workers too).
+  /proc every 20 ms, and the largest single process in the same samples (not ``ru_maxrss``:
+  a forked process starts from its parent's high-water mark, which is this script's).
 
 With ``--dask``, it also starts a ``distributed.LocalCluster`` of 2 worker processes (one
 thread each; needs ``segment-spec[dask]``), writes the same lines as ``--dask-files`` files of a
@@ -109,7 +109,12 @@ def in_process_rates(path: Path, most: int) -> list[tuple[float, float]]:
 
 def _tree_rss(pid: int) -> int:
     """Resident bytes of a process and all its descendants, from /proc."""
-    total = 0
+    return sum(_tree_sizes(pid))
+
+
+def _tree_sizes(pid: int) -> list[int]:
+    """Resident bytes of a process and of each of its descendants, from /proc."""
+    sizes = []
     stack = [pid]
     while stack:
         current = stack.pop()
@@ -120,9 +125,9 @@ def _tree_rss(pid: int) -> int:
             continue
         for row in status.splitlines():
             if row.startswith("VmRSS:"):
-                total += int(row.split()[1]) * 1024
+                sizes.append(int(row.split()[1]) * 1024)
         stack.extend(int(child) for child in children)
-    return total
+    return sizes
 
 
 def run_cli(path: Path, jobs: int) -> tuple[float, float, int, int, str]:
@@ -135,13 +140,15 @@ def run_cli(path: Path, jobs: int) -> tuple[float, float, int, int, str]:
     process = subprocess.Popen(
         [*command, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    peak = 0
+    peak = single = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, single
         while not done.is_set():
-            peak = max(peak, _tree_rss(process.pid))
+            sizes = _tree_sizes(process.pid)
+            peak = max(peak, sum(sizes))
+            single = max(single, *sizes, 0)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -156,7 +163,7 @@ def run_cli(path: Path, jobs: int) -> tuple[float, float, int, int, str]:
     if process.returncode not in (0, 1):
         raise SystemExit(f"validate failed ({process.returncode}): {err}")
     cpu = usage.ru_utime + usage.ru_stime
-    return seconds, cpu, peak, usage.ru_maxrss * 1024, err.strip().splitlines()[-1]
+    return seconds, cpu, peak, single, err.strip().splitlines()[-1]
 
 
 def split(path: Path, folder: Path, pieces: int, packed: bool) -> None:
