@@ -102,12 +102,13 @@ def _validate_on_cluster(args: argparse.Namespace, supported: frozenset[str] | N
     except SchedulerUnreachable as error:
         raise UsageError(str(error)) from None
     with client:
-        try:
-            on_dask.ready(client, timeout=args.scheduler_timeout)
-        except ClusterNotReady as error:
-            raise UsageError(str(error)) from None
         parts = on_dask.iter_file_parts(
-            files, client=client, strict=args.strict, supported=supported, findings=True
+            files,
+            client=client,
+            strict=args.strict,
+            supported=supported,
+            findings=True,
+            timeout=args.scheduler_timeout,
         )
         try:
             whole = combine(_printed(parts, args.json))

@@ -106,13 +106,14 @@ def iter_file_parts(
     strict: bool = False,
     supported: frozenset[str] | None = None,
     findings: bool = False,
+    timeout: float = CONNECT_TIMEOUT,
 ) -> Iterator[Part]:
     """The :class:`~segment_spec.replay.Part` of each file under ``paths``, one task a file,
     in input order, each as soon as it and the files before it are checked (on ``client``'s
     cluster, else on Dask's current scheduler). Raises ``OSError`` for a path that does not
     exist and ``ValueError`` for ``-``, before any task starts, and
     :class:`~segment_spec.exceptions.ClusterNotReady` when the cluster cannot run them
-    (:func:`ready`)."""
+    (:func:`ready`, given ``timeout``)."""
     if "-" in paths:
         raise ValueError("standard input cannot be read on a cluster: give files")
     files = expand_paths(paths)
@@ -122,7 +123,7 @@ def iter_file_parts(
     if client is None:
         yield from compute(*tasks)
         return
-    ready(client)
+    ready(client, timeout=timeout)
     futures = client.compute(tasks)
     for future in futures:
         yield future.result()
