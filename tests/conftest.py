@@ -7,11 +7,26 @@ in ``tests/fixtures`` still cover every behaviour.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_file(path: Path, name: str) -> ModuleType:
+    """Import the Python file at ``path`` as a module named ``name`` (scripts/ and examples/
+    are not packages), afresh each time."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 SHARED = ROOT.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

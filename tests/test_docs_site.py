@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from conftest import load_file
 
 import segment_spec
 import segment_spec.testing
@@ -112,12 +112,7 @@ def test_snake_case_table_matches_the_converter() -> None:
 
 def test_docstring_examples_become_code_blocks() -> None:
     """The site's Griffe extension fences each doctest run, indented or not, and nothing else."""
-    path = ROOT / "scripts" / "griffe_doctest_blocks.py"
-    spec = importlib.util.spec_from_file_location("griffe_doctest_blocks", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_file(ROOT / "scripts" / "griffe_doctest_blocks.py", "griffe_doctest_blocks")
     text = "Args:\n    x: a value.\n\n    >>> f(1)\n    2\n\nMore text."
     assert module.fence_doctests(text) == (
         "Args:\n    x: a value.\n\n    ```pycon\n    >>> f(1)\n    2\n    ```\n\nMore text."

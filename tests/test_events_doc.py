@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
+
+from conftest import load_file
 
 from segment_spec import events
 
@@ -12,13 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _generator() -> ModuleType:
-    path = ROOT / "scripts" / "generate_events_doc.py"
-    spec = importlib.util.spec_from_file_location("generate_events_doc", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file(ROOT / "scripts" / "generate_events_doc.py", "generate_events_doc")
 
 
 def test_page_matches_the_schemas() -> None:

@@ -4,7 +4,6 @@ docstring says), the FastAPI app on uvicorn and the Flask app on waitress."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -14,6 +13,7 @@ from types import ModuleType
 
 import pytest
 from asgi_servers import free_port, serve, serve_process, serve_wsgi
+from conftest import load_file
 
 from segment_spec._cli import main
 
@@ -24,12 +24,7 @@ KEY = "segment"
 def load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """Import examples/<name>.py afresh, with SEGMENT_API_KEYS set to :data:`KEY`."""
     monkeypatch.setenv("SEGMENT_API_KEYS", KEY)
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file(EXAMPLES / f"{name}.py", f"example_{name}")
 
 
 def graded(capsys: pytest.CaptureFixture[str], url: str, *options: str) -> list[dict[str, str]]:

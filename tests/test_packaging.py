@@ -42,23 +42,26 @@ print(json.dumps({
 }))
 """
 
-_NOT_SOURCE = shutil.ignore_patterns(
+# What no clean clone has: a build's, a test run's or a tool's leftovers.
+_LEFTOVERS = (
     ".git",
     ".venv",
     "build",
     "dist",
+    "site",
     "*.egg-info",
     "__pycache__",
     ".mypy_cache",
     ".ruff_cache",
     ".pytest_cache",
     ".hypothesis",
-    "tests",
-    "benchmarks",
+    "results",
     "*.so",
     "*.pyd",
     "_speedups.c",
 )
+# The package's source alone: a clean clone without its tests and benchmarks.
+_NOT_SOURCE = shutil.ignore_patterns(*_LEFTOVERS, "tests", "benchmarks")
 
 
 def _env() -> dict[str, str]:
@@ -313,24 +316,8 @@ def test_a_checkout_without_its_install_finds_the_schemas(tmp_path: Path) -> Non
 
 # --- the sdist and the build's configuration ----------------------------------------------------
 
-# What a clean clone has: the source without any build's, test run's or tool's leftovers.
-_NOT_IN_A_CLONE = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "build",
-    "dist",
-    "site",
-    "*.egg-info",
-    "__pycache__",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    ".hypothesis",
-    "results",
-    "*.so",
-    "*.pyd",
-    "_speedups.c",
-)
+# What a clean clone has: the source without any leftovers.
+_NOT_IN_A_CLONE = shutil.ignore_patterns(*_LEFTOVERS)
 
 
 def _setuptools_warnings(log: str) -> list[str]:
