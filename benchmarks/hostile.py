@@ -271,6 +271,48 @@ def many_issues(rng: random.Random) -> bytes:
     return _fit(make, MESSAGE_LIMIT)
 
 
+def many_faulty_items(rng: random.Random) -> bytes:
+    """An Order Completed whose products are thousands of numbers (each wrongly typed)."""
+    return _fit(
+        lambda n: _dumps(
+            {
+                "type": "track",
+                "event": "Order Completed",
+                "userId": "u1",
+                "properties": {"products": [0] * n},
+            }
+        ),
+        MESSAGE_LIMIT,
+    )
+
+
+def many_missing_fields(rng: random.Random) -> bytes:
+    """context.externalIds of thousands of empty objects, each missing four required fields:
+    the densest issues per byte the schemas allow."""
+    return _fit(
+        lambda n: _dumps(
+            {"type": "track", "event": "E", "userId": "u1", "context": {"externalIds": [{}] * n}}
+        ),
+        MESSAGE_LIMIT,
+    )
+
+
+def many_wrong_values(rng: random.Random) -> bytes:
+    """Thousands of consent categories whose values are not booleans, and an error behind them."""
+    return _fit(
+        lambda n: _dumps(
+            {
+                "type": "track",
+                "event": "E",
+                "userId": "u1",
+                "context": {"consent": {"categoryPreferences": {f"c{i}": i for i in range(n)}}},
+                "timestamp": "not a date",
+            }
+        ),
+        MESSAGE_LIMIT,
+    )
+
+
 def many_destinations(rng: random.Random) -> bytes:
     """integrations with thousands of fresh destination names."""
 
@@ -393,6 +435,11 @@ def batch_max_items(rng: random.Random) -> bytes:
     return _fit(make, BATCH_LIMIT, BATCH_ITEMS)
 
 
+def batch_missing_fields(rng: random.Random) -> bytes:
+    """Items of 1 KB whose context.externalIds are empty objects, each missing four fields."""
+    return _batch_of(lambda i: {**_ITEM, "context": {"externalIds": [{}] * 300}})
+
+
 def batch_fresh_keys(rng: random.Random) -> bytes:
     """2,500 items whose keys are all fresh camelCase keys."""
     keys = [_camel(rng) for _ in range(40000)]
@@ -449,6 +496,19 @@ CATALOGUE: tuple[Case, ...] = (
     ),
     Case("long-numbers", "message", "floats of thousands of digits", long_numbers),
     Case("many-issues", "message", "thousands of schema deviations", many_issues),
+    Case("many-faulty-items", "message", "thousands of wrongly typed items", many_faulty_items),
+    Case(
+        "many-missing-fields",
+        "message",
+        "thousands of items missing four fields",
+        many_missing_fields,
+    ),
+    Case(
+        "many-wrong-values",
+        "message",
+        "thousands of wrong values, then an error",
+        many_wrong_values,
+    ),
     Case("many-destinations", "message", "thousands of destination names", many_destinations),
     Case(
         "bad-timestamps", "message", "timestamps almost in the grammar, 32 KB long", bad_timestamps
@@ -484,6 +544,12 @@ CATALOGUE: tuple[Case, ...] = (
     ),
     Case(
         "batch-max-items", "batch", "items with a collision at each of 995 levels", batch_max_items
+    ),
+    Case(
+        "batch-missing-fields",
+        "batch",
+        "items that each miss hundreds of fields",
+        batch_missing_fields,
     ),
     Case("batch-fresh-keys", "batch", "2,500 items of fresh camelCase keys", batch_fresh_keys),
     Case("batch-huge-integers", "batch", "items with ids of 150 digits", batch_huge_integers),

@@ -22,6 +22,7 @@ from ._reply import Rejection, reject
 from ._select import CALL_TYPES, Schemas, select_call, supported_calls
 from ._snake_parse import SnakeReader
 from ._timestamps import RecentTimestamps
+from ._validate import Allowance
 from .exceptions import InvalidMessage
 
 __all__ = [
@@ -199,10 +200,12 @@ def _check_normalized(
     envelope: Envelope | None,
     size: int,
     tools: _Tools,
+    allowance: Allowance | None = None,
 ) -> Message | Rejection:
     """Check a message whose keys are already snake_case (with ``envelope``, a batch item, and
     its typed message gets what the envelope gives it); ``size`` is that of its body, which
-    bounds the issues listed (:func:`~._issue.issue_bounds`)."""
+    bounds the issues listed (:func:`~._issue.issue_bounds`), and ``allowance`` bounds what
+    listing a whole batch's issues costs (:class:`~._validate.Allowance`)."""
     kind = message.get("type")
     refused = False  # the call's schema has already said the message breaks it
     if (
@@ -231,7 +234,7 @@ def _check_normalized(
             # message without a usable type still hears about missing ids.
             identity = tools.schemas.identity()
             if not identity.ok(message):
-                issues.extend(identity.report(message, size=size))
+                issues.extend(identity.report(message, size=size, allowance=allowance))
         return reject(issues)
     call = selection.call
     if selection.warning is not None:
@@ -239,10 +242,14 @@ def _check_normalized(
         message = {**message, "type": call}
     validator = tools.schemas.call(call)
     if refused or not validator.ok(message):
-        issues.extend(validator.report(message, size=size))
+        issues.extend(validator.report(message, size=size, allowance=allowance))
         if any(issue.is_error for issue in issues):
             return _refuse(issues, strict)
-    semantic = _semantic_issues(message, issues, size, tools.schemas) if call == "track" else None
+    semantic = (
+        _semantic_issues(message, issues, size, tools.schemas, allowance)
+        if call == "track"
+        else None
+    )
     return _finish(issues, strict, call, message, semantic, envelope, tools)
 
 
@@ -267,7 +274,11 @@ def _fast_check(
 
 
 def _semantic_issues(
-    message: Mapping[str, Any], issues: list[Issue], size: int, schemas: Schemas
+    message: Mapping[str, Any],
+    issues: list[Issue],
+    size: int,
+    schemas: Schemas,
+    allowance: Allowance | None = None,
 ) -> Event | None:
     """Check a track's properties against its semantic event; deviations are warnings.
 
@@ -286,7 +297,7 @@ def _semantic_issues(
     validator = schemas.event(event)
     if validator.ok(properties):
         return event
-    found = validator.report(properties, ("properties",), Severity.WARNING, size)
+    found = validator.report(properties, ("properties",), Severity.WARNING, size, allowance)
     # The reserved track properties (revenue, currency, ...) may already have said the same.
     seen = {(issue.path, issue.keyword) for issue in issues}
     issues.extend(issue for issue in found if (issue.path, issue.keyword) not in seen)
@@ -332,9 +343,10 @@ def _check_one(
     allowed: frozenset[str] | None,
     envelope: Envelope | None,
     tools: _Tools,
+    allowance: Allowance | None = None,
 ) -> Message | Rejection:
-    """:func:`check` once its arguments are checked; with ``envelope``, for an item of a
-    batch."""
+    """:func:`check` once its arguments are checked; with ``envelope`` and ``allowance``, for
+    an item of a batch."""
     # A body in snake_case, as Segment forwards it, is read and key-checked in one pass. (A
     # character is at most 4 UTF-8 bytes: text that might be too long takes the usual way.)
     read = False
@@ -352,7 +364,7 @@ def _check_one(
                 if refusal is not None:
                     return refusal
                 _share_call_name(snake)
-            return _check_normalized(snake, [], strict, allowed, envelope, size, tools)
+            return _check_normalized(snake, [], strict, allowed, envelope, size, tools, allowance)
     parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
     if isinstance(parsed, Issue):
         return reject([parsed])
@@ -372,7 +384,7 @@ def _check_one(
         if refusal is not None:
             return refusal
         _share_call_name(value)
-    return _check_normalized(value, issues, strict, allowed, envelope, size, tools)
+    return _check_normalized(value, issues, strict, allowed, envelope, size, tools, allowance)
 
 
 # The call types as one string each: a batch's items, each parsed on its own, would otherwise
@@ -496,14 +508,16 @@ def _check_items(
     envelope: Envelope,
     tools: _Tools,
 ) -> Iterator[Message | Rejection]:
-    """Check each item in turn, letting each go once checked (the items are ours)."""
+    """Check each item in turn, letting each go once checked (the items are ours); the items
+    share one allowance for listing their issues."""
+    allowance = Allowance()
     for index in range(len(items)):
         item = items[index]
         items[index] = None
         if type(item) is not msgspec.Raw:
-            yield _check_one(item, strict, allowed, envelope, tools)
+            yield _check_one(item, strict, allowed, envelope, tools, allowance)
             continue
-        result = _check_one(bytes(item), strict, allowed, envelope, tools)
+        result = _check_one(bytes(item), strict, allowed, envelope, tools, allowance)
         if isinstance(result, Rejection) and result.issues[0].keyword == "invalid-json":
             # msgspec checked the body's syntax, not its UTF-8 or its numbers: the item holds
             # what makes the whole body something other than JSON.

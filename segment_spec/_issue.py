@@ -132,7 +132,8 @@ def issue_bounds(size: int | None) -> Bounds:
 class Findings(list[Issue]):
     """The issues one stage finds in one message, up to its ``bounds`` (:func:`issue_bounds`);
     past them, issues are counted instead of kept, and a stage that
-    can skip its search once ``full`` is true sets ``truncated``.
+    can skip its search once ``full`` is true sets ``truncated``; one that searched only part
+    of the message (a bounded view of a large value) sets ``partial``.
 
     ``errors_only`` asks the stage for its errors alone (validation leaves out the parts of a
     schema that only warn), for when the bounds were reached before any error was listed;
@@ -144,6 +145,7 @@ class Findings(list[Issue]):
         "errors_only",
         "omitted",
         "omitted_errors",
+        "partial",
         "severity",
         "steps",
         "truncated",
@@ -164,6 +166,7 @@ class Findings(list[Issue]):
         self.omitted = 0
         self.omitted_errors = False
         self.truncated = False
+        self.partial = False
 
     @property
     def full(self) -> bool:
@@ -201,17 +204,22 @@ class Findings(list[Issue]):
         self.omitted += other.omitted
         self.omitted_errors = self.omitted_errors or other.omitted_errors
         self.truncated = self.truncated or other.truncated
+        self.partial = self.partial or other.partial
 
     def listed(self, one: str, many: str) -> list[Issue]:
         """The issues kept, and one more saying what was left out, if anything was (``one``
         and ``many`` name what was left out: ``"issue"``, ``"issues"``)."""
-        if not (self.omitted or self.truncated):
+        if not (self.omitted or self.truncated or self.partial):
             return list(self)
         if self.truncated:
             text = f"more {many} are not listed"
         elif self.omitted == 1:
             text = f"1 more {one} is not listed"
-        else:
+        elif self.omitted:
             text = f"{self.omitted:,} more {many} are not listed"
+        else:
+            text = f"more {many} may not be listed"
+        if self.partial and not self.truncated:
+            text += ": only part of the message was searched"
         severity = Severity.ERROR if self.omitted_errors else Severity.WARNING
         return [*self, Issue((), "more-issues", text, severity)]

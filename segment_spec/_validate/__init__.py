@@ -28,9 +28,9 @@ from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
 
-from ._issue import Findings, Issue, Severity, dotted, issue_bounds
-from ._parse.value import describe_type
-from ._schemas import (
+from .._issue import Findings, Issue, Severity, dotted, issue_bounds
+from .._parse.value import describe_type
+from .._schemas import (
     BASE_URI,
     LENIENT_BASE_URI,
     NOT_BLANK,
@@ -39,9 +39,10 @@ from ._schemas import (
     follow,
     store,
 )
-from .exceptions import SchemaError
+from ..exceptions import SchemaError
+from .view import VIEW_BUDGET, Allowance, kept_names, view
 
-__all__ = ["Compiled", "Engine", "SchemaError"]
+__all__ = ["Allowance", "Compiled", "Engine", "SchemaError"]
 
 Path = tuple[str | int, ...]
 
@@ -132,9 +133,14 @@ class Engine:
     keep it (each :class:`~segment_spec.Checker` has one).
     """
 
-    def __init__(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
-        """``documents`` maps each document's URI (its ``$id``) to the schema."""
+    def __init__(
+        self, documents: Mapping[str, Mapping[str, Any]], *, view_budget: int = VIEW_BUDGET
+    ) -> None:
+        """``documents`` maps each document's URI (its ``$id``) to the schema; ``view_budget``
+        bounds the members of a large value shown to jsonschema-rs when its issues are listed
+        (:func:`~.view.view`)."""
         self._documents = dict(documents)
+        self._view_budget = view_budget
         try:
             resources: list[tuple[str, Any]] = list(self._documents.items())
             self._registry = jsonschema_rs.Registry(resources)
@@ -146,12 +152,12 @@ class Engine:
         self._lock = threading.Lock()
 
     @classmethod
-    def bundled(cls) -> Engine:
+    def bundled(cls, *, view_budget: int = VIEW_BUDGET) -> Engine:
         """A new engine of every bundled schema and its lenient form (nothing compiled yet)."""
         schemas = store()
         documents = {BASE_URI + path: schemas.by_path(path) for path in schemas.paths}
         documents.update({LENIENT_BASE_URI + path: schemas.lenient(path) for path in schemas.paths})
-        return cls(documents)
+        return cls(documents, view_budget=view_budget)
 
     def document(self, uri: str) -> Mapping[str, Any]:
         """The schema document whose ``$id`` is ``uri``."""
@@ -189,7 +195,11 @@ class Engine:
             twin = LENIENT_BASE_URI + uri[len(BASE_URI) :]
             if urldefrag(twin)[0] in self._documents:
                 lenient = twin
-        return Compiled(validator.is_valid, validator, _Places(self, root), self, lenient)
+        kept = kept_names(root, self.resolve, warnings=lenient is not None)
+        places = _Places(self, root)
+        return Compiled(
+            validator.is_valid, validator, places, self, lenient, kept, self._view_budget
+        )
 
     def resolve(self, base: str, ref: str) -> tuple[str, Any]:
         """Follow ``ref`` from a schema whose base URI is ``base``: the target's base, and
@@ -300,6 +310,9 @@ class Compiled:
     places: _Places = field(repr=False)
     engine: Engine = field(repr=False)
     lenient: str | None = None
+    # The names a view of a value keeps (.view.kept_names); None: values are listed whole.
+    kept: frozenset[str] | None = None
+    budget: int = VIEW_BUDGET  # the members such a view shows besides the kept ones
 
     def errors_only(self) -> Compiled | None:
         """The schema without its parts marked as warnings (its lenient form), which finds
@@ -312,45 +325,108 @@ class Compiled:
         path: Path = (),
         severity: Severity = Severity.ERROR,
         size: int | None = None,
+        allowance: Allowance | None = None,
     ) -> list[Issue]:
         """Every issue of ``value``, within the bounds of :class:`Findings`.
 
         ``path`` is where ``value`` sits in the message; ``severity`` is that of the parts of
         the schema not marked as warnings; ``size``, that of the message's body, bounds the
-        issues listed (:func:`~._issue.issue_bounds`). When the warnings fill the list before
-        any error, the errors are still looked for, and listed first: the bounds never decide.
+        issues listed (:func:`~._issue.issue_bounds`); ``allowance``, shared by a batch's
+        items, bounds what listing them all may cost (:class:`~.view.Allowance`). When the
+        warnings fill the list before any error, the errors are still looked for, and listed
+        first: the bounds never decide.
         """
         bounds = issue_bounds(size)
-        found = _listed(self, value, path, severity, Findings(severity=severity, bounds=bounds))
+        found = Findings(severity=severity, bounds=bounds)
+        found = _listed(self, value, path, severity, found, allowance)
         if severity is Severity.ERROR and found.full and not any(i.is_error for i in found):
             # The warnings filled the list: the errors are looked for in the lenient form,
             # where only they can be found (cheaply: the warnings' parts are gone).
             lenient = self.errors_only()
             if lenient is not None:
-                errors = _listed(lenient, value, path, severity, Findings(bounds=bounds))
+                errors = _listed(lenient, value, path, severity, Findings(bounds=bounds), allowance)
                 if errors:
                     return [*errors.listed("error", "errors"), *found.listed("issue", "issues")]
         return found.listed("issue", "issues")
 
 
 def _listed(
-    compiled: Compiled, value: Any, path: Path, severity: Severity, found: Findings
+    compiled: Compiled,
+    value: Any,
+    path: Path,
+    severity: Severity,
+    found: Findings,
+    allowance: Allowance | None = None,
 ) -> Findings:
     """Render ``compiled``'s errors about ``value`` into ``found`` until it is full, in the
-    message's order."""
+    message's order.
+
+    jsonschema-rs is shown a bounded :func:`~.view.view` of a large value (where the schema
+    allows one); when the view left members out, ``found`` says so (``partial``), and when
+    the view holds none of the value's errors, the first of them is listed all the same.
+    """
     renderer = _Renderer(compiled.places, value, path, severity)
+    made = 0
     try:
-        for error in compiled.validator.iter_errors(value):
+        kept = compiled.kept
+        budget = compiled.budget if allowance is None else allowance.budget(compiled.budget)
+        shown, partial = (value, False) if kept is None else view(value, kept, budget)
+        errors = compiled.validator.iter_errors(shown)
+        for error in errors:
+            made += 1
             if found.full:
                 found.truncated = True
                 break
             renderer.render(error, found)
+        made += sum(1 for _ in errors)  # made already: only counted
+        if partial and not found.truncated and (found or not compiled.ok(value)):
+            found.partial = True
+            made += _list_one(compiled, value, path, severity, found)
     except Exception:  # a value jsonschema-rs cannot read (the parse stage reads every
         # value as JSON first, so only a caller's direct use gets here)
         found.add(path, "invalid-json", f"{_where(path)} is not a JSON value")
+    if allowance is not None:
+        allowance.spend(made)
     if len(found) > 1:
         found.sort(key=renderer.order)
     return found
+
+
+def _list_one(
+    compiled: Compiled, value: Any, path: Path, severity: Severity, found: Findings
+) -> int:
+    """After a view that left members out: when ``found`` lists nothing of a value that has
+    issues, list its first; when it lists no error of a value that has errors, its first error
+    too (jsonschema-rs's ``validate`` stops at it). So a view never turns a refusal into an
+    acceptance, nor a warning into silence. Returns the errors jsonschema-rs made for it."""
+    if found.full:
+        return 0  # Compiled.report looks for the errors itself
+    made = 0
+    if not found and not compiled.ok(value):
+        made += _first(compiled, value, path, severity, found)
+    lenient = compiled.errors_only()
+    if (
+        severity is Severity.ERROR
+        and lenient is not None
+        and not any(issue.is_error for issue in found)
+        and not lenient.ok(value)
+    ):
+        made += _first(lenient, value, path, severity, found)
+    return made
+
+
+def _first(compiled: Compiled, value: Any, path: Path, severity: Severity, found: Findings) -> int:
+    """List the first error jsonschema-rs finds in ``value``; returns the errors it made."""
+    try:
+        compiled.validator.validate(value)
+    except jsonschema_rs.ValidationError as error:
+        before = len(found)
+        _Renderer(compiled.places, value, path, severity).render(error, found)
+        if len(found) == before:
+            where = (*path, *error.instance_path)
+            found.add(where, "schema", f"{_where(where)} does not match its schema")
+        return 1
+    return 0
 
 
 class _Renderer:
