@@ -130,7 +130,8 @@ class Engine:
     """A registry of schema documents, and one jsonschema-rs validator per schema asked for.
 
     Holds the compiled validators and what it learnt of the schemas' places; build one and
-    keep it (each :class:`~segment_spec.Checker` has one).
+    keep it (each :class:`~segment_spec.Checker` has one). ``view_budget`` is the members of
+    a large value its validators show jsonschema-rs when they list its issues.
     """
 
     def __init__(
@@ -140,7 +141,7 @@ class Engine:
         bounds the members of a large value shown to jsonschema-rs when its issues are listed
         (:func:`~.view.view`)."""
         self._documents = dict(documents)
-        self._view_budget = view_budget
+        self.view_budget = view_budget
         try:
             resources: list[tuple[str, Any]] = list(self._documents.items())
             self._registry = jsonschema_rs.Registry(resources)
@@ -197,9 +198,7 @@ class Engine:
                 lenient = twin
         kept = kept_names(root, self.resolve, warnings=lenient is not None)
         places = _Places(self, root)
-        return Compiled(
-            validator.is_valid, validator, places, self, lenient, kept, self._view_budget
-        )
+        return Compiled(validator.is_valid, validator, places, self, lenient, kept)
 
     def resolve(self, base: str, ref: str) -> tuple[str, Any]:
         """Follow ``ref`` from a schema whose base URI is ``base``: the target's base, and
@@ -312,7 +311,6 @@ class Compiled:
     lenient: str | None = None
     # The names a view of a value keeps (.view.kept_names); None: values are listed whole.
     kept: frozenset[str] | None = None
-    budget: int = VIEW_BUDGET  # the members such a view shows besides the kept ones
 
     def errors_only(self) -> Compiled | None:
         """The schema without its parts marked as warnings (its lenient form), which finds
@@ -369,7 +367,8 @@ def _listed(
     made = 0
     try:
         kept = compiled.kept
-        budget = compiled.budget if allowance is None else allowance.budget(compiled.budget)
+        most = compiled.engine.view_budget
+        budget = most if allowance is None else allowance.budget(most)
         shown, partial = (value, False) if kept is None else view(value, kept, budget)
         errors = compiled.validator.iter_errors(shown)
         for error in errors:
@@ -378,9 +377,9 @@ def _listed(
                 found.truncated = True
                 break
             renderer.render(error, found)
-        made += sum(1 for _ in errors)  # made already: only counted
-        if partial and not found.truncated and (found or not compiled.ok(value)):
-            found.partial = True
+        if allowance is not None:
+            made += sum(1 for _ in errors)  # made already: only counted
+        if partial and not found.truncated:
             made += _list_one(compiled, value, path, severity, found)
     except Exception:  # a value jsonschema-rs cannot read (the parse stage reads every
         # value as JSON first, so only a caller's direct use gets here)
@@ -395,14 +394,18 @@ def _listed(
 def _list_one(
     compiled: Compiled, value: Any, path: Path, severity: Severity, found: Findings
 ) -> int:
-    """After a view that left members out: when ``found`` lists nothing of a value that has
-    issues, list its first; when it lists no error of a value that has errors, its first error
-    too (jsonschema-rs's ``validate`` stops at it). So a view never turns a refusal into an
-    acceptance, nor a warning into silence. Returns the errors jsonschema-rs made for it."""
+    """After a view that left members out of a value that has issues: mark ``found``
+    ``partial``; when it lists nothing, list the value's first issue; when it lists no error of
+    a value that has errors, its first error too (jsonschema-rs's ``validate`` stops at it). So
+    a view never turns a refusal into an acceptance, nor a warning into silence. Returns the
+    errors jsonschema-rs made for it."""
+    if compiled.ok(value):
+        return 0  # nothing to report (so the view found nothing either)
+    found.partial = True
     if found.full:
         return 0  # Compiled.report looks for the errors itself
     made = 0
-    if not found and not compiled.ok(value):
+    if not found:
         made += _first(compiled, value, path, severity, found)
     lenient = compiled.errors_only()
     if (
