@@ -254,62 +254,42 @@ def long_numbers(rng: random.Random) -> bytes:
     return _fit(make, MESSAGE_LIMIT)
 
 
+def _largest_track(event: str, fields: Callable[[int], dict[str, object]]) -> bytes:
+    """The largest track of ``event`` by user u1 with ``fields(n)`` within the message limit."""
+    return _fit(
+        lambda n: _dumps({"type": "track", "event": event, "userId": "u1", **fields(n)}),
+        MESSAGE_LIMIT,
+    )
+
+
 def many_issues(rng: random.Random) -> bytes:
     """An Order Completed whose thousand products each break the event's schema twice."""
-
-    def make(n: int) -> bytes:
-        products = [{"price": "x", "quantity": "y"}] * n
-        return _dumps(
-            {
-                "type": "track",
-                "event": "Order Completed",
-                "userId": "u1",
-                "properties": {"revenue": "z", "products": products},
-            }
-        )
-
-    return _fit(make, MESSAGE_LIMIT)
+    products = {"price": "x", "quantity": "y"}
+    return _largest_track(
+        "Order Completed",
+        lambda n: {"properties": {"revenue": "z", "products": [products] * n}},
+    )
 
 
 def many_faulty_items(rng: random.Random) -> bytes:
     """An Order Completed whose products are thousands of numbers (each wrongly typed)."""
-    return _fit(
-        lambda n: _dumps(
-            {
-                "type": "track",
-                "event": "Order Completed",
-                "userId": "u1",
-                "properties": {"products": [0] * n},
-            }
-        ),
-        MESSAGE_LIMIT,
-    )
+    return _largest_track("Order Completed", lambda n: {"properties": {"products": [0] * n}})
 
 
 def many_missing_fields(rng: random.Random) -> bytes:
     """context.externalIds of thousands of empty objects, each missing four required fields:
     the densest issues per byte the schemas allow."""
-    return _fit(
-        lambda n: _dumps(
-            {"type": "track", "event": "E", "userId": "u1", "context": {"externalIds": [{}] * n}}
-        ),
-        MESSAGE_LIMIT,
-    )
+    return _largest_track("E", lambda n: {"context": {"externalIds": [{}] * n}})
 
 
 def many_wrong_values(rng: random.Random) -> bytes:
     """Thousands of consent categories whose values are not booleans, and an error behind them."""
-    return _fit(
-        lambda n: _dumps(
-            {
-                "type": "track",
-                "event": "E",
-                "userId": "u1",
-                "context": {"consent": {"categoryPreferences": {f"c{i}": i for i in range(n)}}},
-                "timestamp": "not a date",
-            }
-        ),
-        MESSAGE_LIMIT,
+    return _largest_track(
+        "E",
+        lambda n: {
+            "context": {"consent": {"categoryPreferences": {f"c{i}": i for i in range(n)}}},
+            "timestamp": "not a date",
+        },
     )
 
 
