@@ -19,7 +19,7 @@ from segment_spec._issue import Findings
 from segment_spec._schemas import BASE_URI, LENIENT_BASE_URI, store
 from segment_spec._select import CALL_TYPES
 from segment_spec._validate import Compiled, Engine
-from segment_spec._validate.view import VIEW_BUDGET, Allowance, kept_names, view
+from segment_spec._validate.view import VIEW_BUDGET, Allowance, kept_names, view, views
 
 WHOLE = Engine.bundled(view_budget=10**9)  # never cuts: the reference
 SMALL = {budget: Engine.bundled(view_budget=budget) for budget in (0, 1, 3, 8)}
@@ -112,6 +112,53 @@ def test_a_view_keeps_the_first_members_in_order_and_every_kept_name() -> None:
     assert shown == {"first": [10, 11, 12], "id": 3}
     assert list(shown["first"]) == value["first"][:3]
     assert value == {"first": [10, 11, 12, 13], "second": {"x": 1, "id": 2}, "id": 3, "last": 4}
+
+
+def test_a_spent_budget_in_a_large_object_only_looks_up_the_kept_names() -> None:
+    value = {"a": 1, "b": 2, "id": 3, "name": 4}
+    # Past the budget only kept names follow; when they are all that is left, nothing is cut.
+    assert view(value, frozenset({"id", "name"}), budget=2) == (value, False)
+    shown, partial = view(value, frozenset({"name", "missing"}), budget=1)
+    assert (shown, partial) == ({"a": 1, "name": 4}, True)
+    wide = {f"k{i}": i for i in range(100_000)} | {"id": "last"}
+    shown, partial = view(wide, frozenset({"id"}), budget=3)
+    assert (shown, partial) == ({"k0": 0, "k1": 1, "k2": 2, "id": "last"}, True)
+
+
+def test_views_grow_from_a_quarter_of_the_budget_to_the_budget() -> None:
+    value = list(range(100))
+    assert [len(shown) for shown, _ in views(value, frozenset(), budget=40)] == [10, 40]
+    assert [cut for _, cut in views(value, frozenset(), budget=40)] == [True, True]
+    assert list(views(value, frozenset(), budget=100)) == [(value, False)]
+    # A batch's allowance, spent by the first view, cuts the second to what is left.
+    allowance = Allowance(48)
+    sizes = []
+    for shown, _ in views(value, frozenset(), budget=allowance.budget(40), allowance=allowance):
+        sizes.append(len(shown))
+        allowance.spend(40)
+    assert sizes == [3]  # 12 members at first, then 2: no larger view is left to show
+
+
+def test_a_listing_stops_at_the_first_view_that_fills_it() -> None:
+    compiled = Engine.bundled().compile(BASE_URI + "track.json")
+    dense = normalize(_track(context={"externalIds": [{}] * 500})).value
+    allowance = Allowance()
+    listed = compiled.report(dense, allowance=allowance)
+    assert len(listed) == 101  # the most issues, and the line that says more were left out
+    # About four errors for each of a quarter of the budget's members, not of all of them.
+    assert Allowance().left - allowance.left <= VIEW_BUDGET // 4 * 4 + 8
+    sparse = normalize(
+        _track(
+            context={
+                "consent": {"categoryPreferences": dict.fromkeys((f"c{i}" for i in range(500)), 1)}
+            }
+        )
+    ).value
+    listed = compiled.report(sparse)
+    # One error a member: the quarter view could not fill the list, the whole budget did.
+    assert len(listed) == 101
+    categories = {issue.path[-1] for issue in listed if "category_preferences" in issue.path}
+    assert len(categories) == 100 > VIEW_BUDGET // 4
 
 
 def test_a_view_walks_deep_and_self_referencing_values_without_recursion() -> None:

@@ -40,7 +40,7 @@ from .._schemas import (
     store,
 )
 from ..exceptions import SchemaError
-from .view import VIEW_BUDGET, Allowance, kept_names, view
+from .view import VIEW_BUDGET, Allowance, kept_names, views
 
 __all__ = ["Allowance", "Compiled", "Engine", "SchemaError"]
 
@@ -359,9 +359,10 @@ def _listed(
     """Render ``compiled``'s errors about ``value`` into ``found`` until it is full, in the
     message's order.
 
-    jsonschema-rs is shown a bounded :func:`~.view.view` of a large value (where the schema
-    allows one); when the view left members out, ``found`` says so (``partial``), and when
-    the view holds none of the value's errors, the first of them is listed all the same.
+    jsonschema-rs is shown bounded :func:`~.view.views` of a large value (where the schema
+    allows them), the larger only when the smaller did not fill the list; when the last view
+    left members out, ``found`` says so (``partial``), and when it holds none of the value's
+    errors, the first of them is listed all the same.
     """
     renderer = _Renderer(compiled.places, value, path, severity)
     made = 0
@@ -369,16 +370,28 @@ def _listed(
         kept = compiled.kept
         most = compiled.engine.view_budget
         budget = most if allowance is None else allowance.budget(most)
-        shown, partial = (value, False) if kept is None else view(value, kept, budget)
-        errors = compiled.validator.iter_errors(shown)
-        for error in errors:
-            made += 1
+        shown_views = [(value, False)] if kept is None else views(value, kept, budget, allowance)
+        partial = False
+        for attempt, (shown, cut) in enumerate(shown_views):
+            partial = cut
+            if attempt:  # the view before did not fill the list: start over on a larger one
+                found = Findings(
+                    errors_only=found.errors_only, severity=found.severity, bounds=found.bounds
+                )
+                renderer = _Renderer(compiled.places, value, path, severity)
+            errors = compiled.validator.iter_errors(shown)
+            for error in errors:
+                made += 1
+                if found.full:
+                    found.truncated = True
+                    break
+                renderer.render(error, found)
+            if allowance is not None:
+                made += sum(1 for _ in errors)  # made already: only counted
+                allowance.spend(made)  # before the next view is cut to what is left
+                made = 0
             if found.full:
-                found.truncated = True
                 break
-            renderer.render(error, found)
-        if allowance is not None:
-            made += sum(1 for _ in errors)  # made already: only counted
         if partial and not found.truncated:
             made += _list_one(compiled, value, path, severity, found)
     except Exception:  # a value jsonschema-rs cannot read (the parse stage reads every

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import urljoin
 
-__all__ = ["BATCH_ERRORS", "VIEW_BUDGET", "Allowance", "kept_names", "view"]
+__all__ = ["BATCH_ERRORS", "VIEW_BUDGET", "Allowance", "kept_names", "view", "views"]
 
 VIEW_BUDGET: Final = 128
 """The members of a value (object properties and array items, at any depth) a listing shows
@@ -38,6 +38,9 @@ them, each item's view shows only the members its schema needs (its decision sta
 # The errors a member of a value may bring at most, about: the most required properties of
 # an object in a list (context.external_ids' four), which an empty object misses at once.
 _ERRORS_PER_MEMBER: Final = 4
+
+# How much larger each view of a listing is than the one before (views).
+_GROWTH: Final = 4
 
 _MAX_DEPTH: Final = 2048  # deeper than any parsed value (MAX_DEPTH): shown whole below it
 
@@ -77,6 +80,8 @@ _ANNOTATIONS = frozenset(
 _AT_MOST = frozenset({"maxItems", "maxProperties", "uniqueItems"})
 
 Resolve = Callable[[str, str], tuple[str, Any]]
+_Container = dict[Any, Any] | list[Any]
+_Frame = tuple[_Container, Iterator[tuple[Any, Any]], _Container, bool]
 
 
 class Allowance:
@@ -194,6 +199,34 @@ def view(value: Any, kept: frozenset[str], budget: int = VIEW_BUDGET) -> tuple[A
     return _cut(value, kept, budget)
 
 
+def views(
+    value: Any, kept: frozenset[str], budget: int = VIEW_BUDGET, allowance: Allowance | None = None
+) -> Iterator[tuple[Any, bool]]:
+    """The views to list ``value``'s errors through, smallest first, each with whether it left
+    members out: ``value`` itself when it has at most ``budget`` members, else cut at a
+    quarter of ``budget``, and then at ``budget``. A listing stops at the first view that
+    fills its list, so a value whose members each break their schema costs a quarter of the
+    errors the whole budget would have made. With a batch's ``allowance``, the larger view
+    is cut to what the smaller one left of it (read when the larger view is asked for).
+
+    >>> [shown for shown, _ in views([1, 2, 3, 4, 5, 6, 7, 8, 9], frozenset(), budget=8)]
+    [[1, 2], [1, 2, 3, 4, 5, 6, 7, 8]]
+    >>> list(views([1, 2], frozenset(), budget=8))
+    [([1, 2], False)]
+    """
+    if _within(value, budget):
+        yield value, False
+        return
+    smaller = budget // _GROWTH
+    if smaller > 0:
+        yield _cut(value, kept, smaller)
+        if allowance is not None:
+            budget = allowance.budget(budget)
+            if budget <= smaller:
+                return
+    yield _cut(value, kept, budget)
+
+
 def _within(value: Any, budget: int) -> bool:
     """Whether ``value`` has at most ``budget`` members, at any depth (stops counting past
     it, so a value that contains itself is counted only that far)."""
@@ -222,29 +255,35 @@ def _members(node: dict[Any, Any] | list[Any]) -> Iterator[tuple[Any, Any]]:
 def _cut(value: Any, kept: frozenset[str], budget: int) -> tuple[Any, bool]:
     if not isinstance(value, (dict, list)):
         return value, False
+    names = sorted(kept)  # the order kept members are added in, once the budget is spent
     left = budget
     dropped = False
     top: dict[Any, Any] | list[Any] = {} if isinstance(value, dict) else []
-    # A frame: the members still to read of one container, and its copy.
-    stack: list[tuple[Iterator[tuple[Any, Any]], dict[Any, Any] | list[Any]]] = [
-        (_members(value), top)
-    ]
+    # A frame: one container, the members still to read of it, its copy, and whether only
+    # the kept names are read now (the budget is spent).
+    stack: list[_Frame] = [(value, _members(value), top, False)]
     while stack:
-        members, copy = stack[-1]
+        node, members, copy, only_kept = stack[-1]
         descended = False
         for step, member in members:
-            if isinstance(copy, dict):
-                if left <= 0 and step not in kept:
+            if left <= 0 and not only_kept:
+                if isinstance(node, dict):
+                    # Only the kept names that are still to come: looked up, not searched
+                    # for, so a spent budget costs nothing more in an object of any size.
+                    rest = [
+                        (name, node[name]) for name in names if name in node and name not in copy
+                    ]
+                    dropped = dropped or len(node) - len(copy) > len(rest)
+                    stack[-1] = (node, iter(rest), copy, True)
+                    descended = True  # read the frame again, as it is now
+                else:
                     dropped = True
-                    continue
-            elif left <= 0:
-                dropped = True
                 break
             left -= 1
             if isinstance(member, (dict, list)) and len(stack) < _MAX_DEPTH:
                 child: dict[Any, Any] | list[Any] = {} if isinstance(member, dict) else []
                 _put(copy, step, child)
-                stack.append((_members(member), child))
+                stack.append((member, _members(member), child, False))
                 descended = True
                 break
             _put(copy, step, member)
