@@ -85,7 +85,8 @@ class _KeyCache(dict[Hashable, Hashable]):
     """snake_case results by key, read with a plain subscript so a hit costs no function call.
 
     A memo of a pure function, bounded: it starts over when full, and keeps no key longer than
-    ``_KEY_CACHE_LENGTH``. Keys that are not strings map to themselves and are not stored.
+    ``_KEY_CACHE_LENGTH``. Keys that are not strings map to themselves, and keys of a str
+    subclass to a plain str; neither is stored.
     """
 
     __slots__ = ()
@@ -93,6 +94,10 @@ class _KeyCache(dict[Hashable, Hashable]):
     def __missing__(self, key: Hashable) -> Hashable:
         if not isinstance(key, str):
             return key
+        if type(key) is not str:
+            # A str subclass becomes a plain str, and is not kept: a memo that held one would
+            # hand it out for the plain key it equals.
+            return _convert(str.__str__(key))
         converted = _convert(key)
         if len(key) <= _KEY_CACHE_LENGTH:
             if len(self) >= _KEY_CACHE_SIZE:
@@ -129,8 +134,9 @@ def normalize(value: Any) -> Normalized:
     """Return ``value`` with every object key, at every depth, converted by :func:`snake_case`.
 
     Objects (any ``Mapping``) become new dicts and lists (and tuples) new lists; the input is
-    never changed. Keys keep their order; keys that are not strings are kept as they are; the
-    keys of ``integrations`` are destination names and are kept too. Never raises, however deep
+    never changed. Keys keep their order, and come out as plain ``str`` (a key of a ``str``
+    subclass too); keys that are not strings are kept as they are; the keys of
+    ``integrations`` are destination names and are kept too. Never raises, however deep
     the value (the walk uses no recursion), and a value that contains itself comes back as a
     normalized structure that contains itself.
 
@@ -166,13 +172,16 @@ class Normalizer:
         # Keys known to be their own snake_case, in a set: ``set.issuperset(obj)`` tests every
         # key of an object in C, so a message that needs no change is only read, never rebuilt.
         self._snake: set[str] = set()
-        self._fast = (
-            _python_fast(self._snake, self._snake_keys, self._fast_keys, self._learn)
-            if speedups is None
-            else _compiled_fast(
-                speedups, self._snake, self._snake_keys, self._fast_keys, self._learn
+        if speedups is None:
+            self._fast = _python_fast(self._snake, self._snake_keys, self._fast_keys, self._learn)
+        else:
+            # The compiled core's _learn: the same decisions, without a call per key.
+            learn = speedups.Learner(
+                self._fast_keys, self._converted, _KEY_CACHE_SIZE, _KEY_CACHE_LENGTH
             )
-        )
+            self._fast = _compiled_fast(
+                speedups, self._snake, self._snake_keys, self._fast_keys, learn
+            )
 
     def normalize(self, value: Any) -> Normalized:
         """:func:`normalize`, with this normalizer's memo."""

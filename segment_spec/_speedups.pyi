@@ -17,6 +17,16 @@ def already_snake(
     keys: dict[Hashable, Hashable],
 ) -> bool: ...
 
+class Learner:
+    def __init__(
+        self,
+        fast_keys: dict[Hashable, Hashable],
+        converted: dict[Hashable, Hashable],
+        size: int,
+        longest: int,
+    ) -> None: ...
+    def __call__(self, obj: dict[Hashable, Any]) -> bool: ...
+
 class Maker:
     def __init__(
         self, cls: type[Any], names: tuple[str, ...], fixed: tuple[tuple[str, Any], ...]

@@ -15,9 +15,11 @@ only faster.
   ``_fast_member`` and ``_fast_batch``): None where that one raises ``_Slow`` or
   ``RecursionError``, and the careful walk then decides.
 - :func:`already_snake` is ``_normalize._already_snake``.
+- :class:`Learner` is ``Normalizer._learn`` (with ``_KeyCache.__missing__`` for the keys it
+  converts): the fast path calls it on an object with a key it has not met.
 
-Both walks read the memos the caller hands them and call back into Python to learn a key they
-miss, so that what is learnt, and every decision about a key, stays in one place.
+Both walks read the memos the caller hands them and call back to learn a key they miss; what a
+learner may keep is decided by the constants ``_normalize`` hands it.
 """
 
 from cpython.dict cimport PyDict_GetItem, PyDict_Next, PyDict_SetItem, PyDict_Size
@@ -65,9 +67,11 @@ cdef inline bint _lower_or_digit(Py_UCS4 c):
     return (c >= 97 and c <= 122) or (c >= 48 and c <= 57)
 
 
-def snake_case(str key):
+def snake_case(key):
     """``_normalize.snake_case``: ``key`` converted to snake_case, or ``key`` itself when the
-    conversion changes nothing."""
+    conversion changes nothing (a str of any class, as there)."""
+    if not isinstance(key, str):
+        raise TypeError(f"snake_case takes a str, not {type(key).__name__}")
     cdef Py_ssize_t length = PyUnicode_GET_LENGTH(key)
     cdef Py_ssize_t i = 0, start, n = 0
     cdef Py_UCS4 c
@@ -250,6 +254,55 @@ cdef object _batch(list items, dict keys, object learn, int depth):
             return None
         new[index] = made
     return new
+
+
+cdef class Learner:
+    """``Normalizer._learn`` over one normalizer's memos: ``fast_keys`` (the fast path's
+    conversions) and ``converted`` (its ``_KeyCache``, read as the dict it is; a key it misses
+    is converted and kept here as ``_KeyCache.__missing__`` keeps it). ``size`` bounds each
+    memo (it starts over when full), and no key longer than ``longest`` is learnt."""
+
+    cdef dict fast_keys
+    cdef object converted  # a dict subclass: read with the dict calls, its __missing__ unused
+    cdef Py_ssize_t size
+    cdef Py_ssize_t longest
+
+    def __init__(self, dict fast_keys, converted, Py_ssize_t size, Py_ssize_t longest):
+        if not isinstance(converted, dict):
+            raise TypeError("converted must be a dict")
+        self.fast_keys = fast_keys
+        self.converted = converted
+        self.size = size
+        self.longest = longest
+
+    def __call__(self, dict obj):
+        cdef Py_ssize_t position = 0
+        cdef PyObject *key
+        cdef PyObject *item
+        cdef PyObject *found
+        cdef object name
+        if PyDict_Size(self.fast_keys) + PyDict_Size(obj) > self.size:
+            self.fast_keys.clear()
+        while PyDict_Next(obj, &position, &key, &item):
+            if PyUnicode_CheckExact(<object>key):
+                if PyUnicode_GET_LENGTH(<object>key) > self.longest:
+                    return False
+                found = PyDict_GetItem(self.converted, <object>key)
+                if found is NULL:
+                    name = snake_case(<object>key)
+                    if PyDict_Size(self.converted) >= self.size:
+                        self.converted.clear()
+                    PyDict_SetItem(self.converted, <object>key, name)
+                else:
+                    name = <object>found
+                if PyUnicode_GET_LENGTH(name) == 0 and PyUnicode_GET_LENGTH(<object>key) != 0:
+                    return False
+            else:  # not a parsed key: the memo itself decides (_KeyCache.__missing__)
+                name = self.converted[<object>key]
+                if name == "" and <object>key != "":
+                    return False
+            PyDict_SetItem(self.fast_keys, <object>key, name)
+        return True
 
 
 def fast_message(dict message, bint root, dict keys, object learn):

@@ -19,6 +19,7 @@ import sys
 import sysconfig
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from generated import rough_messages
@@ -272,6 +273,34 @@ def test_a_key_the_fast_path_cannot_learn_is_left_to_the_careful_walk() -> None:
     ):
         assert compiled_fast(message, True) is None
         assert python_fast(message, True) is None
+
+
+class _StrKey(str):
+    """A key that is a str, but not exactly one (only a caller's value has such keys)."""
+
+
+learnt_objects = st.lists(
+    st.one_of(keys, keys.map(_StrKey), st.integers(-3, 3), st.none()), max_size=12
+).map(lambda names: dict.fromkeys(names, 0))
+
+
+@needs_core
+@settings(max_examples=600)
+@given(st.lists(learnt_objects, min_size=1, max_size=6), st.sampled_from([4, 9, 8192]))
+def test_the_learner_is_the_reference(objects: list[dict[Any, Any]], size: int) -> None:
+    """The compiled ``Learner`` answers and fills the two memos as ``Normalizer._learn``
+    does (with ``_KeyCache.__missing__``), objects after object, bounds included."""
+    longest = 6 if size < 10 else _normalize._KEY_CACHE_LENGTH
+    with (
+        mock.patch.object(_normalize, "_KEY_CACHE_SIZE", size),
+        mock.patch.object(_normalize, "_KEY_CACHE_LENGTH", longest),
+    ):
+        python, compiled = _normalize.Normalizer(), _normalize.Normalizer()
+        learner = speedups.Learner(compiled._fast_keys, compiled._converted, size, longest)
+        for obj in objects:
+            assert learner(obj) == python._learn(obj)
+            assert list(compiled._fast_keys.items()) == list(python._fast_keys.items())
+            assert list(compiled._converted.items()) == list(python._converted.items())
 
 
 # --- building the typed message -----------------------------------------------------------------
