@@ -370,28 +370,38 @@ def _listed(
         kept = compiled.kept
         most = compiled.engine.view_budget
         budget = most if allowance is None else allowance.budget(most)
-        shown_views = [(value, False)] if kept is None else views(value, kept, budget, allowance)
+        shown_views = iter(
+            [(value, False)] if kept is None else views(value, kept, budget, allowance)
+        )
+        current: tuple[Any, bool] | None = next(shown_views)
         partial = False
-        for attempt, (shown, cut) in enumerate(shown_views):
-            partial = cut
-            if attempt:  # the view before did not fill the list: start over on a larger one
+        rendered = False
+        while current is not None:
+            shown, partial = current
+            # jsonschema-rs builds every error of the view before it yields the first.
+            errors = list(compiled.validator.iter_errors(shown))
+            made += len(errors)
+            if allowance is not None:
+                allowance.spend(made)  # before the next view is cut to what is left
+                made = 0
+            if partial and len(errors) < found.bounds[0]:
+                # Too few to fill the list: a larger view, if one is left, lists them all.
+                following = next(shown_views, None)
+                if following is not None:
+                    current = following
+                    continue
+            if rendered:  # the view before did not fill the list: start over on this one
                 found = Findings(
                     errors_only=found.errors_only, severity=found.severity, bounds=found.bounds
                 )
                 renderer = _Renderer(compiled.places, value, path, severity)
-            errors = compiled.validator.iter_errors(shown)
+            rendered = True
             for error in errors:
-                made += 1
                 if found.full:
                     found.truncated = True
                     break
                 renderer.render(error, found)
-            if allowance is not None:
-                made += sum(1 for _ in errors)  # made already: only counted
-                allowance.spend(made)  # before the next view is cut to what is left
-                made = 0
-            if found.full:
-                break
+            current = None if found.full or not partial else next(shown_views, None)
         if partial and not found.truncated:
             made += _list_one(compiled, value, path, severity, found)
     except Exception:  # a value jsonschema-rs cannot read (the parse stage reads every
