@@ -283,11 +283,13 @@ def many_missing_fields(rng: random.Random) -> bytes:
 
 
 def many_wrong_values(rng: random.Random) -> bytes:
-    """Thousands of consent categories whose values are not booleans, and an error behind them."""
+    """Thousands of consent categories, fresh camelCase names whose values are not booleans,
+    and an error behind them: the keys to learn and the issues to list of one message."""
+    names = [_camel(rng) for _ in range(4000)]
     return _largest_track(
         "E",
         lambda n: {
-            "context": {"consent": {"categoryPreferences": {f"c{i}": i for i in range(n)}}},
+            "context": {"consent": {"categoryPreferences": dict.fromkeys(names[:n], 0)}},
             "timestamp": "not a date",
         },
     )
