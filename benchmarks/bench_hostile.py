@@ -11,7 +11,9 @@ fresh keys make the one-pass reader learn and rebuild, and prints its worst sing
 
 The peak counts what the result holds when the call returns (``kept``, which also shows what
 the memos learnt): a batch of the smallest objects holds one dict per JSON object and one typed
-message per item, 10 to 15 times their JSON, whatever the work around them.
+message per item, 10 to 15 times their JSON, whatever the work around them. ``parsed`` is what
+the body takes when msgspec alone parses it (and the caller holds it): no call that hands back
+the parsed messages can peak lower.
 
 ``--baseline PYTHON`` runs the same catalogue, in the same run, with another interpreter that
 has another version of segment_spec installed (say, the previous release in its own
@@ -165,6 +167,7 @@ def _run_case(case: hostile.Case, repeat: int) -> dict[str, Any]:
         tracemalloc.stop()
         del kept
         row[mode] = {
+            "floor_bytes": _floor(body),
             "worst_s": max(times),
             "best_s": min(times),
             "outcome": outcome,
@@ -174,6 +177,21 @@ def _run_case(case: hostile.Case, repeat: int) -> dict[str, Any]:
         }
         row["bytes"] = size
     return row
+
+
+def _floor(body: bytes) -> int:
+    """What the body's JSON takes as Python objects, parsed by msgspec alone (and held): what
+    any call that gives the caller the parsed messages holds at least."""
+    import msgspec
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    parsed = msgspec.json.decode(body)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del parsed
+    return held
 
 
 def _run_stream(case: hostile.Case, check: Any, repeat: int) -> dict[str, Any]:
@@ -235,10 +253,11 @@ def _worst(row: dict[str, Any]) -> tuple[float, float]:
     return seconds, peak
 
 
-def _kept(row: dict[str, Any]) -> float:
-    """What the result of the mode with the worst peak holds, over the body."""
+def _kept(row: dict[str, Any], what: str = "kept_bytes") -> float:
+    """What the result of the mode with the worst peak holds (or, with ``floor_bytes``, what
+    its body parses to), over the body."""
     mode = max(("lax", "strict"), key=lambda name: row[name]["peak_bytes"])
-    return float(row[mode].get("kept_bytes", 0)) / row["bytes"]
+    return float(row[mode].get(what, 0)) / row["bytes"]
 
 
 def _met(row: dict[str, Any]) -> bool:
@@ -259,11 +278,11 @@ def _cell(row: dict[str, Any] | None) -> str:
     times = seconds / row["typical_s"]
     if row["kind"] == "stream":
         met = "yes" if _met(row) else "NO"
-        return f"{seconds * 1e3:10.2f} ms {times:9,.0f}x {'':8} {'':7} {'':10} {met:>4}"
+        return f"{seconds * 1e3:10.2f} ms {times:9,.0f}x {'':8} {'':7} {'':7} {'':10} {met:>4}"
     outcome = row["strict"]["outcome"] if row["kind"] == "message" else row["lax"]["outcome"]
     return (
         f"{seconds * 1e3:10.2f} ms {times:9,.0f}x {peak:7.1f}x {_kept(row):6.1f}x "
-        f"{outcome[:10]:>10} {'yes' if _met(row) else 'NO':>4}"
+        f"{_kept(row, 'floor_bytes'):6.1f}x {outcome[:10]:>10} {'yes' if _met(row) else 'NO':>4}"
     )
 
 
@@ -297,9 +316,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"baseline ({args.baseline}):", file=sys.stderr)
         baseline = _measure(args.baseline, names, args.baseline_repeat or args.repeat)
     header = (
-        f"{'worst':>13} {'x typical':>10} {'peak/body':>8} {'kept':>7} {'outcome':>10} {'met':>4}"
+        f"{'worst':>13} {'x typical':>10} {'peak/body':>8} {'kept':>7} {'parsed':>7} "
+        f"{'outcome':>10} {'met':>4}"
     )
-    print(f"{'case':29} {'KiB':>6} " + (f"{'baseline':^62} | " if baseline else "") + header)
+    print(f"{'case':29} {'KiB':>6} " + (f"{'baseline':^70} | " if baseline else "") + header)
     for name in names:
         row = current[name]
         size = f"{row.get('bytes', 0) / 1024:6.1f}" if "bytes" in row else f"{'':6}"

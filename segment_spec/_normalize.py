@@ -251,7 +251,10 @@ class Normalizer:
         """Put the conversions of ``obj``'s keys where the fast path reads them, or answer
         False when the careful walk must convert them: a key that would become empty is never
         put there (the careful walk reports it), so the fast path need not look for one, and
-        neither is a long key (the careful walk converts it each time)."""
+        neither is a long key (the careful walk converts it each time), nor an object with more
+        keys than the memo holds."""
+        if len(obj) > _KEY_CACHE_SIZE:
+            return False  # more keys than the memo holds: the careful walk converts them
         fast_keys = self._fast_keys
         if len(fast_keys) + len(obj) > _KEY_CACHE_SIZE:
             fast_keys.clear()

@@ -281,6 +281,8 @@ cdef class Learner:
         cdef PyObject *item
         cdef PyObject *found
         cdef object name
+        if PyDict_Size(obj) > self.size:
+            return False
         if PyDict_Size(self.fast_keys) + PyDict_Size(obj) > self.size:
             self.fast_keys.clear()
         while PyDict_Next(obj, &position, &key, &item):
