@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import random
@@ -179,17 +180,22 @@ def _run_case(case: hostile.Case, repeat: int) -> dict[str, Any]:
     return row
 
 
-def _floor(body: bytes) -> int:
+def _floor(body: bytes) -> int | None:
     """What the body's JSON takes as Python objects, parsed by msgspec alone (and held): what
-    any call that gives the caller the parsed messages holds at least."""
+    any call that gives the caller the parsed messages holds at least. None for a body msgspec
+    does not read (nested past its depth, integers past 64 bits)."""
     import msgspec
 
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    parsed = msgspec.json.decode(body)
-    held = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    try:
+        parsed = msgspec.json.decode(body)
+    except (msgspec.MsgspecError, RecursionError, ValueError):
+        return None
+    finally:
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
     del parsed
     return held
 
@@ -257,7 +263,12 @@ def _kept(row: dict[str, Any], what: str = "kept_bytes") -> float:
     """What the result of the mode with the worst peak holds (or, with ``floor_bytes``, what
     its body parses to), over the body."""
     mode = max(("lax", "strict"), key=lambda name: row[name]["peak_bytes"])
-    return float(row[mode].get(what, 0)) / row["bytes"]
+    held = row[mode].get(what)
+    return float("nan") if held is None else float(held) / row["bytes"]
+
+
+def _ratio(value: float) -> str:
+    return f"{'-':>7}" if math.isnan(value) else f"{value:6.1f}x"
 
 
 def _met(row: dict[str, Any]) -> bool:
@@ -282,7 +293,7 @@ def _cell(row: dict[str, Any] | None) -> str:
     outcome = row["strict"]["outcome"] if row["kind"] == "message" else row["lax"]["outcome"]
     return (
         f"{seconds * 1e3:10.2f} ms {times:9,.0f}x {peak:7.1f}x {_kept(row):6.1f}x "
-        f"{_kept(row, 'floor_bytes'):6.1f}x {outcome[:10]:>10} {'yes' if _met(row) else 'NO':>4}"
+        f"{_ratio(_kept(row, 'floor_bytes'))} {outcome[:10]:>10} {'yes' if _met(row) else 'NO':>4}"
     )
 
 
