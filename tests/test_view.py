@@ -98,6 +98,18 @@ def test_a_value_within_the_budget_is_shown_itself() -> None:
     assert not partial
 
 
+def test_members_of_subclassed_containers_count_too() -> None:
+    class Obj(dict[str, Any]):
+        pass
+
+    class Items(list[Any]):
+        pass
+
+    value = Obj(a=Items([1, Obj(b=2, c=3)]))
+    assert view(value, frozenset(), budget=5) == (value, False)  # a, 1, the Obj, b and c
+    assert view(value, frozenset(), budget=4)[1]
+
+
 def test_a_view_keeps_the_first_members_in_order_and_every_kept_name() -> None:
     value: dict[str, Any] = {
         "first": [10, 11, 12, 13],

@@ -42,6 +42,8 @@ _ERRORS_PER_MEMBER: Final = 4
 # How much larger each view of a listing is than the one before (views).
 _GROWTH: Final = 4
 
+_LEAVES: Final = frozenset({str, int, float, bool, type(None)})
+
 _MAX_DEPTH: Final = 2048  # deeper than any parsed value (MAX_DEPTH): shown whole below it
 
 # Keywords that judge the value itself, never its members: a view leaves them as they are.
@@ -229,23 +231,36 @@ def views(
 
 def _within(value: Any, budget: int) -> bool:
     """Whether ``value`` has at most ``budget`` members, at any depth (stops counting past
-    it, so a value that contains itself is counted only that far)."""
+    it, so a value that contains itself is counted only that far). Every rejected message is
+    counted, so the exact dicts and lists of a parsed message take the short way."""
     count = 0
     pending = [value]
+    pop, push = pending.pop, pending.append
     while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            count += len(node)
+        node = pop()
+        kind = type(node)
+        if kind is dict:
             members: Any = node.values()
+        elif kind is list:
+            members = node
+        elif isinstance(node, dict):
+            members = node.values()
         elif isinstance(node, list):
-            count += len(node)
             members = node
         else:
             continue
+        count += len(node)
         if count > budget:
             return False
-        pending.extend(member for member in members if isinstance(member, (dict, list)))
+        for member in members:
+            kind = type(member)
+            if kind is dict or kind is list or (kind not in _LEAVES and _container(member)):
+                push(member)
     return True
+
+
+def _container(value: Any) -> bool:
+    return isinstance(value, (dict, list))
 
 
 def _members(node: dict[Any, Any] | list[Any]) -> Iterator[tuple[Any, Any]]:
