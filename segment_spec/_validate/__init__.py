@@ -360,9 +360,9 @@ def _listed(
     message's order.
 
     jsonschema-rs is shown bounded :func:`~.view.views` of a large value (where the schema
-    allows them), the larger only when the smaller did not fill the list; when the last view
-    left members out, ``found`` says so (``partial``), and when it holds none of the value's
-    errors, the first of them is listed all the same.
+    allows them), the larger only when the smaller had too few errors to fill the list; when
+    the view listed left members out, ``found`` says so (``partial``), and when it holds none
+    of the value's errors, the first of them is listed all the same.
     """
     renderer = _Renderer(compiled.places, value, path, severity)
     made = 0
@@ -370,38 +370,21 @@ def _listed(
         kept = compiled.kept
         most = compiled.engine.view_budget
         budget = most if allowance is None else allowance.budget(most)
-        shown_views = iter(
-            [(value, False)] if kept is None else views(value, kept, budget, allowance)
-        )
-        current: tuple[Any, bool] | None = next(shown_views)
+        shown_views = [(value, False)] if kept is None else views(value, kept, budget, allowance)
+        errors: list[Any] = []
         partial = False
-        rendered = False
-        while current is not None:
-            shown, partial = current
+        for shown, partial in shown_views:
             # jsonschema-rs builds every error of the view before it yields the first.
             errors = list(compiled.validator.iter_errors(shown))
-            made += len(errors)
             if allowance is not None:
-                allowance.spend(made)  # before the next view is cut to what is left
-                made = 0
-            if partial and len(errors) < found.bounds[0]:
-                # Too few to fill the list: a larger view, if one is left, lists them all.
-                following = next(shown_views, None)
-                if following is not None:
-                    current = following
-                    continue
-            if rendered:  # the view before did not fill the list: start over on this one
-                found = Findings(
-                    errors_only=found.errors_only, severity=found.severity, bounds=found.bounds
-                )
-                renderer = _Renderer(compiled.places, value, path, severity)
-            rendered = True
-            for error in errors:
-                if found.full:
-                    found.truncated = True
-                    break
-                renderer.render(error, found)
-            current = None if found.full or not partial else next(shown_views, None)
+                allowance.spend(len(errors))  # before the next view is cut to what is left
+            if not partial or len(errors) >= found.bounds[0]:
+                break  # the whole value, or enough errors to fill the list
+        for error in errors:  # the last view's: the larger, when the smaller had too few
+            if found.full:
+                found.truncated = True
+                break
+            renderer.render(error, found)
         if partial and not found.truncated:
             made += _list_one(compiled, value, path, severity, found)
     except Exception:  # a value jsonschema-rs cannot read (the parse stage reads every
