@@ -35,8 +35,13 @@ from ._reply import Rejection, reject
 
 __all__ = ["Envelope", "Shared", "read_envelope"]
 
-_RAW_ENVELOPE = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_RAW_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
+# The envelope in one pass: every member read as a value, except that an array is read into
+# its elements' raw JSON (the batch is the array; another is read element by element after).
+# Two passes, the envelope into raw members and then the batch into raw items, cost twice as
+# much: 0.9 against 0.45 ms on a 500 KB batch (benchmarks/bench_check.py's batch).
+_RAW_ENVELOPE = msgspec.json.Decoder(
+    dict[str, list[msgspec.Raw] | dict[Any, Any] | str | int | float | bool | None]
+)
 _DECODE = msgspec.json.Decoder().decode
 _MERGED = ("context", "integrations")
 
@@ -76,16 +81,18 @@ def _batch_key(keys: Any) -> str | None:
 
 
 def _split_raw(
-    envelope: dict[str, msgspec.Raw], normalizer: Normalizer
+    envelope: dict[str, Any], normalizer: Normalizer
 ) -> tuple[dict[str, Any], Any, list[Issue]]:
+    """Normalize an envelope read by ``_RAW_ENVELOPE``, but not its items (raw JSON)."""
     name = _batch_key(envelope)
-    rest = {key: _DECODE(raw) for key, raw in envelope.items() if key != name}
+    rest = {
+        key: [_DECODE(raw) for raw in value] if type(value) is list else value
+        for key, value in envelope.items()
+        if key != name
+    }
     if name is None:
         return _split(rest, normalizer)
-    try:
-        items: Any = _RAW_ITEMS.decode(envelope[name])
-    except msgspec.ValidationError:  # not an array: the envelope's schema reports it
-        items = _DECODE(envelope[name])
+    items = envelope[name]
     shell, issues = normalizer.parts(rest, owned=True)
     return {**shell, "batch": items}, items, list(issues)
 

@@ -218,3 +218,22 @@ def test_items_are_read_as_single_messages_are() -> None:
     result = check_batch(json.dumps({"batch": items}).encode())
     assert isinstance(result, Batch)
     assert list(result.results) == [check(json.dumps(item).encode()) for item in items]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Arrays beside the batch are read whole, nested objects included.
+        {"batch": [GOOD], "extraList": [1, {"aB": [2, {"cD": 3, "c_d": 4}]}], "n": 10**30},
+        {"batch": [GOOD], "context": [{"aB": 1}], "integrations": [{"a_b": 1, "aB": 2}]},
+        {"batch": [GOOD], "context": {"ipList": [1, 2, {"dE": 3}]}, "sentAt": 12},
+        # Two batch keys: the whole envelope is read and normalized as a value.
+        {"batch": [GOOD], "Batch": [GOOD, {"type": "page"}], "integrations": {"All": False}},
+        {"batch": {"a": 1}},  # not an array: the envelope's schema says so
+        {"batch": [], "flags": [True, None, -0.5, "x"]},
+    ],
+)
+def test_an_envelope_in_bytes_gets_the_answer_of_its_value(body: dict[str, Any]) -> None:
+    """The body is read in one pass (its arrays as raw elements); what that gives is exactly
+    what the envelope passed parsed gives."""
+    assert repr(check_batch(json.dumps(body).encode())) == repr(check_batch(body))
