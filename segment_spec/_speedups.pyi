@@ -16,6 +16,7 @@ def already_snake(
     snake_keys: Callable[[dict[Any, Any]], bool],
     keys: dict[Hashable, Hashable],
 ) -> bool: ...
+def within(value: Any, budget: int) -> bool: ...
 
 class Learner:
     def __init__(

@@ -15,6 +15,7 @@ only faster.
   ``_fast_member`` and ``_fast_batch``): None where that one raises ``_Slow`` or
   ``RecursionError``, and the careful walk then decides.
 - :func:`already_snake` is ``_normalize._already_snake``.
+- :func:`within` is ``_validate.view._within``: the count of a rejected message's members.
 - :class:`Learner` is ``Normalizer._learn`` (with ``_KeyCache.__missing__`` for the keys it
   converts): the fast path calls it on an object with a key it has not met.
 
@@ -554,3 +555,58 @@ cdef class Builder:
             return self.group(*common, self.text_id(data["group_id"]) or "",
                               self.mapping(get("traits")))
         return self.alias(*common, self.text_id(data["previous_id"]) or "")
+
+
+# --- the validate stage's count of members -------------------------------------------------------
+
+cdef extern from "Python.h":
+    int PyObject_IsInstance(object, object) except -1
+
+cdef tuple _CONTAINERS = (dict, list)
+
+
+cdef inline bint _container(object value) except -1:
+    # Python's isinstance, as view._container asks it (Cython's would test the type alone).
+    return (
+        PyDict_CheckExact(value)
+        or PyList_CheckExact(value)
+        or (not _leaf(value) and PyObject_IsInstance(value, _CONTAINERS))
+    )
+
+
+def within(object value, Py_ssize_t budget):
+    """``view._within``: whether ``value`` has at most ``budget`` members at any depth,
+    counting no further than that."""
+    cdef Py_ssize_t count = 0
+    cdef Py_ssize_t position
+    cdef list pending = [value]
+    cdef object node, members, member
+    cdef PyObject *key
+    cdef PyObject *item
+    while pending:
+        node = pending.pop()
+        if PyDict_CheckExact(node):
+            count += PyDict_Size(node)
+            if count > budget:
+                return False
+            position = 0
+            while PyDict_Next(node, &position, &key, &item):
+                member = <object>item
+                if _container(member):
+                    pending.append(member)
+            continue
+        if PyList_CheckExact(node):
+            members = node
+        elif PyObject_IsInstance(node, dict):
+            members = node.values()
+        elif PyObject_IsInstance(node, list):
+            members = node
+        else:
+            continue
+        count += len(node)
+        if count > budget:
+            return False
+        for member in members:
+            if _container(member):
+                pending.append(member)
+    return True

@@ -25,10 +25,11 @@ import pytest
 from generated import rough_messages
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_values import PYTHON_VALUES, tangled
+from test_values import LEAVES, PYTHON_VALUES, _containers, tangled
 
 import segment_spec
 from segment_spec import CALL_TYPES, _compiled, _message, _normalize, _timestamps
+from segment_spec._validate import view
 
 try:
     speedups: Any = importlib.import_module("segment_spec._speedups")
@@ -509,3 +510,67 @@ def test_the_compiled_walk_has_no_depth_limit(depth: int) -> None:
     got = walk_compiled(value, _KEYS)
     assert got[1] == expected[1]
     assert _same_shape(got[0], expected[0])
+
+
+# --- the validate stage's count of members ----------------------------------------------------
+
+
+class _Dict(dict[Any, Any]):
+    """A dict subclass whose ``values`` are its own: the count must call them."""
+
+    def values(self) -> Any:
+        return [[1, 2, 3], *super().values()]
+
+
+class _List(list[Any]):
+    pass
+
+
+class _PosingAsDict:
+    """Not a dict, but says it is one through ``__class__``: Python's isinstance believes it."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return dict
+
+    def __len__(self) -> int:
+        return 2
+
+    def values(self) -> Any:
+        return [{"a": 1}]
+
+
+_COUNTED = st.recursive(
+    st.one_of(LEAVES, st.builds(_PosingAsDict)),
+    lambda children: st.one_of(
+        _containers(children),
+        st.dictionaries(st.text(max_size=3), children, max_size=4).map(_Dict),
+        st.lists(children, max_size=4).map(_List),
+    ),
+    max_leaves=30,
+)
+
+
+def test_the_package_counts_with_the_compiled_count_where_it_is_built() -> None:
+    assert (view._within is not view._within_python) is segment_spec.COMPILED
+
+
+@needs_core
+@settings(max_examples=800, deadline=None)
+@given(st.one_of(_COUNTED, tangled(), rough_messages), st.integers(0, 40))
+def test_the_compiled_count_is_the_reference(value: Any, budget: int) -> None:
+    assert speedups.within(value, budget) is view._within_python(value, budget)
+
+
+@needs_core
+def test_the_compiled_count_asks_what_python_asks() -> None:
+    """A subclass's own ``values`` and ``len``, and isinstance as Python answers it."""
+    for value, budget in [
+        (_Dict(a={"b": 1}), 2),
+        (_Dict(a={"b": 1}), 10),
+        ([_PosingAsDict()], 2),
+        ([_PosingAsDict()], 4),
+        (_List([[1], [2, 3]]), 4),
+        (_List([[1], [2, 3]]), 5),
+    ]:
+        assert speedups.within(value, budget) is view._within_python(value, budget), value
