@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -25,6 +26,7 @@ from segment_spec import (
     iter_issues,
     validate,
 )
+from segment_spec._normalize import snake_case
 from segment_spec._schemas import store
 
 # The identify body from the Direct destinations partner guide (its "ip" and "email" are
@@ -506,3 +508,20 @@ def test_the_first_pass_keeps_every_outcome(message: dict[str, Any], keywords: l
     # Clean types, then the dates: each call's one-pass check leaves the timestamps to be read.
     result = check(message)
     assert [issue.keyword for issue in result.issues] == keywords
+
+
+_CONTEXT_FIELDS = ("ip", "locale", "timezone", "userAgent")
+
+
+@pytest.mark.parametrize("fields", list(itertools.permutations(_CONTEXT_FIELDS)))
+@pytest.mark.parametrize("filler", [0, 40])  # a small object read through, a large one indexed
+def test_issues_come_in_the_messages_order(fields: tuple[str, ...], filler: int) -> None:
+    """Issues are listed where their places come in the message, whatever order jsonschema-rs
+    finds them in, and however large the objects that hold them."""
+    extra = {f"k{index}": index for index in range(filler)}
+    context = {**dict.fromkeys(fields[:2], 5), **extra, **dict.fromkeys(fields[2:], 5)}
+    traits = {"email": 5, "age": "x", "name": 3}
+    result = check({"type": "identify", "userId": "u", "context": context, "traits": traits})
+    expected = [("context", snake_case(name)) for name in fields]
+    expected += [("traits", name) for name in traits]
+    assert [issue.path for issue in result.issues] == expected

@@ -23,7 +23,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
@@ -66,6 +66,9 @@ _MEMBER_KEYWORDS = frozenset(
 # The errors a required property gets when it is there but null or blank.
 _ABSENCE_KEYWORDS = frozenset({"type", "pattern", "minLength"})
 _MISSING: Any = object()
+# The most keys an object may have to be read through rather than indexed, when one issue
+# asks where a key comes in it (a read through is 1.3 µs for 12 keys, an index 8 µs).
+_READ_THROUGH: Final = 32
 
 
 def _where(path: Path) -> str:
@@ -449,7 +452,8 @@ class _Renderer:
         self._prefix = prefix
         self._severity = severity
         self._said: set[tuple[Path, str]] = set()
-        self._positions: dict[int, dict[Any, int]] = {}
+        # The position of each key, by object (None: read through once, not indexed yet).
+        self._positions: dict[int, dict[Any, int] | None] = {}
 
     def _at(self, steps: Iterable[str | int]) -> Any:
         node = self._value
@@ -472,14 +476,26 @@ class _Renderer:
                 continue
             if not isinstance(node, dict):
                 break
-            positions = self._positions.get(id(node))
-            if positions is None:
-                positions = self._positions[id(node)] = dict(
-                    zip(node, range(len(node)), strict=True)
-                )
-            found.append(positions.get(step, len(positions)))
+            found.append(self._position(node, step))
             node = node.get(step)
         return tuple(found)
+
+    def _position(self, node: dict[Any, Any], step: object) -> int:
+        """Where ``step`` comes among ``node``'s keys (after them all when it is none). A small
+        object asked once is read through, which costs a sixth of indexing it (a rejection
+        usually sorts two issues); one asked again, or a large one, is indexed."""
+        known = self._positions
+        unseen = id(node) not in known
+        if unseen and len(node) <= _READ_THROUGH:
+            known[id(node)] = None  # read through once: indexed when asked again
+            for index, key in enumerate(node):
+                if key == step:
+                    return index
+            return len(node)
+        positions = known.get(id(node))
+        if positions is None:
+            positions = known[id(node)] = dict(zip(node, range(len(node)), strict=True))
+        return positions.get(step, len(positions))
 
     def render(self, error: Any, out: Findings, *, errors_only: bool = False) -> None:
         evaluation = tuple(error.evaluation_path)
