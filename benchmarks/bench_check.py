@@ -15,7 +15,9 @@ machine costs every candidate alike), the best round of each kept:
 * naive: json.loads + humps.decamelize + jsonschema.Draft202012Validator (format checking on)
   against the project's own schema for the call;
 * check_batch on a 2,500-message batch against check on the same items one by one, with peak
-  memory (tracemalloc).
+  memory (tracemalloc);
+* the rejection path: check on the invalid track and on the valid one, timed in the same rounds
+  (the ratio of their rows in the table is printed beside; those are timed minutes apart).
 
 Prints ratios: check to the floor, and every other candidate's time to check's (above 1: check
 is faster). ``--runs N`` repeats the whole measurement and prints the range of each ratio over
@@ -336,12 +338,35 @@ def measure(folder: Path, seconds: float) -> dict[str, Any]:
     rows = bench_messages(folder, seconds)
     batch = bench_batch(folder)
     by_name = {r["message"]: r for r in rows}
-    rejection = {}
+    return {
+        "messages": rows,
+        "batch": batch,
+        "rejection_ratio": bench_rejection(folder, seconds),
+        # The same ratio from the per-message table, whose rows are timed minutes apart.
+        "rejection_ratio_by_rows": {
+            form: by_name[f"track-invalid-no-ids.{form}.json"]["check_bytes_us"]
+            / by_name[f"track-order-completed.{form}.json"]["check_bytes_us"]
+            for form in ("camel", "snake")
+        },
+    }
+
+
+def bench_rejection(folder: Path, seconds: float) -> dict[str, float]:
+    """The rejection path over the valid path, for each form: check on the invalid and the
+    valid track timed in the same rounds, side by side, so the machine's drift between the
+    table's rows does not enter the ratio."""
+    ratios = {}
     for form in ("camel", "snake"):
-        valid = by_name[f"track-order-completed.{form}.json"]
-        invalid = by_name[f"track-invalid-no-ids.{form}.json"]
-        rejection[form] = invalid["check_bytes_us"] / valid["check_bytes_us"]
-    return {"messages": rows, "batch": batch, "rejection_ratio": rejection}
+        bodies = {
+            name: orjson.dumps(orjson.loads((folder / f"{name}.{form}.json").read_bytes()))
+            for name in ("track-invalid-no-ids", "track-order-completed")
+        }
+        times = interleaved(
+            {name: lambda raw=raw: segment_spec.check(raw) for name, raw in bodies.items()},
+            seconds,
+        )
+        ratios[form] = times["track-invalid-no-ids"] / times["track-order-completed"]
+    return ratios
 
 
 _RATIOS = (
@@ -370,7 +395,11 @@ def report(runs: list[dict[str, Any]], label: str) -> None:
         print(f"{row['message']:36} {micros:7.2f}u " + " ".join(spans))
     for form in ("camel", "snake"):
         spread = _span([run["rejection_ratio"][form] for run in runs])
-        print(f"rejection path / valid path ({form}): {spread}")
+        rows_spread = _span([run["rejection_ratio_by_rows"][form] for run in runs])
+        print(
+            f"rejection path / valid path ({form}), side by side: {spread} "
+            f"(from the table's rows: {rows_spread})"
+        )
     batches = [run["batch"] for run in runs]
     first = batches[0]
     print(
