@@ -362,12 +362,13 @@ def _in_order(
         else:
             jobs = 1  # the whole input is in hand and small: workers would cost more
         if jobs > 1:
-            # Checked here, the first blocks compile the schemas they meet before the workers
-            # start: forked, they have them too, instead of each compiling its own.
-            for block in ahead:
-                yield work(block)
-        else:
-            blocks = chain(ahead, blocks)
+            # Checked here, the first block compiles the schemas it meets before the workers
+            # start: forked, they have them too, instead of each compiling its own. Only one:
+            # while it is checked here no worker runs (the whole read-ahead took 0.7 s of a
+            # 7 s run on 2 cores), and a schema it did not meet costs a worker milliseconds.
+            yield work(ahead[0])
+            ahead = ahead[1:]
+        blocks = chain(ahead, blocks)
     if jobs == 1:
         for block in blocks:
             yield work(block)
