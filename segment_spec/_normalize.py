@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import re
+from array import array
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any, Final, NoReturn, TypeAlias
 
@@ -209,7 +211,9 @@ class Normalizer:
             fast = self._fast(value, True)
             if fast is not None:
                 return fast, ()
-        return _walk(value, self._converted, _ROOT, size) if _is_container(value) else (value, ())
+        if not _is_container(value):
+            return value, ()
+        return _walk(value, self._converted, _ROOT, size, owned)
 
     def message(self, value: Any, *, owned: bool = False, size: int | None = None) -> Normalized:
         """Like :meth:`normalize`, for one message of a batch: its ``integrations`` keep their
@@ -221,7 +225,7 @@ class Normalizer:
                 return Normalized(fast, ())
         if not _is_container(value):
             return Normalized(value, ())
-        return Normalized(*_walk(value, self._converted, _MESSAGE, size))
+        return Normalized(*_walk(value, self._converted, _MESSAGE, size, owned))
 
     def known_snake_keys(self) -> frozenset[str]:
         """The keys found so far to be their own snake_case (non-empty strings only)."""
@@ -494,12 +498,17 @@ def _compiled_fast(
 
 
 def _walk(
-    value: Any, keys: Mapping[Hashable, Hashable], role: int = _ROOT, size: int | None = None
+    value: Any,
+    keys: Mapping[Hashable, Hashable],
+    role: int = _ROOT,
+    size: int | None = None,
+    owned: bool = False,
 ) -> tuple[Any, tuple[Issue, ...]]:
     """The careful walk: any depth, any Mapping, collisions, empty keys, shared objects. Gives
     the value and its issues (a plain tuple: the compiled copy of this module has a
     ``Normalized`` class of its own). ``keys`` gives each string key's snake_case (a
-    normalizer's memo)."""
+    normalizer's memo). ``owned``: ``value`` was just parsed and nobody else holds it
+    (:meth:`Normalizer.parts`), so a large object may be emptied as it is renamed."""
     leaves = _LEAVES
     issues = Findings(severity=Severity.WARNING, bounds=issue_bounds(size))
     top: list[Any] = [value]
@@ -522,10 +531,16 @@ def _walk(
             if role == _INTEGRATIONS:
                 new = dict(obj)
             else:
-                new = {keys[k]: v for k, v in obj.items()}
-                # A collision leaves fewer keys; "" means a key may have had nothing to keep.
-                if len(new) != len(obj) or "" in new:
-                    new = _renamed(list(obj.items()), link, issues, keys, keep=False, plain=True)
+                consumed = _consumed(obj, keys) if owned and len(obj) > _CONSUMED else None
+                if consumed is not None:
+                    new = consumed
+                else:
+                    new = {keys[k]: v for k, v in obj.items()}
+                    # A collision leaves fewer keys; "" means a key may have had nothing to keep.
+                    if len(new) != len(obj) or "" in new:
+                        new = _renamed(
+                            list(obj.items()), link, issues, keys, keep=False, plain=True
+                        )
         elif kind is not list and kind is not tuple and _is_mapping(obj):
             pairs = _pairs(obj, link, issues)
             if pairs is None:  # its items cannot be read: kept as it is, with a warning
@@ -555,6 +570,47 @@ def _walk(
             "key that kept its original spelling", "keys that kept their original spelling"
         )
     )
+
+
+# An owned object with more keys than this is emptied as it is renamed (_consumed).
+_CONSUMED: Final = 1024
+
+
+def _consumed(obj: dict[Any, Any], keys: Mapping[Hashable, Hashable]) -> dict[Any, Any] | None:
+    """``obj``'s members under their snake_case keys, ``obj`` emptied on the way so that each
+    key it had is let go once renamed: a huge object (an envelope ``context`` of 30,000 keys) is
+    not held twice, as sent and renamed, at the peak. None, with ``obj`` as it was, when a key
+    is not a string, two keys collide or one becomes empty: the careful rename reports it.
+
+    >>> obj = {"firstName": 1, "lastName": 2}
+    >>> _consumed(obj, _KeyCache()), obj
+    ({'first_name': 1, 'last_name': 2}, {})
+    >>> obj = {"aB": 1, "a_b": 2}
+    >>> _consumed(obj, _KeyCache()), obj
+    (None, {'aB': 1, 'a_b': 2})
+    """
+    names: list[Any] = list(obj)
+    if not all(type(name) is str for name in names):
+        return None
+    values = list(obj.values())
+    # The keys spelled out in one string, and where each ends: what rebuilds ``obj`` on a
+    # collision, at a few bytes a key instead of a string object of fifty bytes or more.
+    spelled = "".join(names)
+    ends = array("q", accumulate(map(len, names)))
+    obj.clear()
+    new: dict[Any, Any] = {}
+    for index, value in enumerate(values):
+        name = keys[names[index]]
+        if name == "" or name in new:
+            for before in range(index):  # the keys let go, spelled again
+                start = ends[before - 1] if before else 0
+                obj[spelled[start : ends[before]]] = values[before]
+            for after in range(index, len(values)):
+                obj[names[after]] = values[after]
+            return None
+        new[name] = value
+        names[index] = None
+    return new
 
 
 def _is_mapping(value: Any) -> bool:

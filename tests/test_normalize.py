@@ -769,3 +769,69 @@ def test_an_owned_message_with_anything_to_convert_is_normalized(
     value, issues = normalize_parts(copy.deepcopy(message), owned=True)
     assert value == expected
     assert issues == normalize(message).issues
+
+
+# --- a large object just parsed is renamed without being held twice ----------------------------
+
+
+def _big_object(size: int, extra: dict[str, Any] | None = None, at: int = 0) -> dict[str, Any]:
+    keys = [f"someKey{index}Name" for index in range(size)]
+    obj: dict[str, Any] = dict(zip(keys, range(size), strict=True))
+    if extra:  # inserted at position ``at``
+        items = list(obj.items())
+        obj = dict(items[:at] + list(extra.items()) + items[at:])
+    return obj
+
+
+@pytest.mark.parametrize(
+    ("extra", "at"),
+    [
+        (None, 0),
+        ({"some_key0_name": "x"}, 5),  # collides with a key before it
+        ({"some_key1999_name": "x"}, 0),  # with one after it
+        ({"some_key1999_name": "x"}, 2000),  # the very last key
+        ({"$$": "x"}, 1000),  # a key that becomes empty
+        ({"nested": {"aB": 1, "a_b": 2, "cD": [{"eF": 3}]}}, 7),
+    ],
+)
+def test_an_owned_object_gets_what_a_callers_object_gets(
+    extra: dict[str, Any] | None, at: int
+) -> None:
+    """The owned walk (which empties a large object as it renames it) gives the value and the
+    issues the caller's walk (which leaves it alone) gives, collisions and empty keys included;
+    at the root, as an envelope's context, and as a batch item's."""
+    from segment_spec._normalize import _CONSUMED
+
+    value = {"type": "track", "context": _big_object(2 * _CONSUMED, extra, at)}
+    expected = Normalizer().normalize(copy.deepcopy(value))
+    got = Normalizer().parts(copy.deepcopy(value), owned=True)
+    assert got == (expected.value, expected.issues)
+    assert list(got[0]["context"]) == list(expected.value["context"])  # in the same order
+    item = Normalizer().message(copy.deepcopy(value), owned=True)
+    assert item == Normalizer().message(copy.deepcopy(value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.one_of(st.text(max_size=6), st.sampled_from(["aB", "a_b", "$", "", "A", "a"])),
+        st.integers(),
+        max_size=12,
+    )
+)
+def test_an_object_emptied_as_it_is_renamed_is_rebuilt_on_a_collision(obj: dict[str, Any]) -> None:
+    """``_consumed`` gives the renamed object and leaves ``obj`` empty, or, on a collision or an
+    empty key, gives None and leaves ``obj`` as it was, key for key and in order."""
+    from segment_spec._normalize import _consumed, _KeyCache
+
+    keys = _KeyCache()
+    before = list(obj.items())
+    renamed = {keys[key]: value for key, value in before}
+    made = _consumed(obj, keys)
+    if len(renamed) == len(before) and "" not in renamed:
+        assert made == renamed
+        assert list(made) == list(renamed)
+        assert obj == {}
+    else:
+        assert made is None
+        assert list(obj.items()) == before
