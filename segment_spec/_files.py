@@ -25,7 +25,15 @@ from ._check import check, check_batch
 from ._issue import Issue, json_path
 from ._parse import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES
 from ._reply import Rejection, reject
-from ._stream import BLOCK_BYTES, MAX_LINE_BYTES, Block, Kind, expand_paths, source_blocks
+from ._stream import (
+    BLOCK_BYTES,
+    MAX_LINE_BYTES,
+    Block,
+    Kind,
+    expand_paths,
+    source_blocks,
+    span_blocks,
+)
 from ._tally import CUSTOM_EVENT, OTHER, Tally, call_and_event, raw_labels
 
 __all__ = [
@@ -107,6 +115,12 @@ class Finding:
     def first(self) -> Issue:
         """The issue a person should read first."""
         return self.rejection.issues[0]
+
+    def moved(self, lines: int) -> Finding:
+        """The same finding ``lines`` lines further on in its source (its part of a source
+        was numbered from 1)."""
+        record = self.record
+        return Finding(Record(record.source, record.line + lines, b""), self.prefix, self.rejection)
 
     def as_text(self) -> str:
         """``file:line: $.json_path: status message``."""
@@ -225,10 +239,15 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
     error: str | None = None
+    # A SPAN's outcome: where its bytes start in the file. Its lines are numbered from 1, to be
+    # moved on by the lines of the spans before it (:meth:`_Numbering.place`).
+    span_start: int | None = None
 
 
 def check_block(block: Block, strict: bool, supported: frozenset[str] | None) -> Outcome:
     """Check every message of a block (in a worker process, or in this one)."""
+    if block.kind is Kind.SPAN:
+        return _check_span(block, strict, supported)
     # The outcome names its block, not holds it: it goes back from a worker without the bytes.
     source, first = block.source, block.first_line
     outcome = Outcome(source, block.lines)
@@ -279,6 +298,43 @@ def check_block(block: Block, strict: bool, supported: frozenset[str] | None) ->
     tally.messages += clean
     tally.accepted += clean
     return outcome
+
+
+def _check_span(block: Block, strict: bool, supported: frozenset[str] | None) -> Outcome:
+    """Read a SPAN's lines from its file and check them: one outcome, numbered from 1."""
+    outcome = Outcome(block.source, 0, span_start=block.start)
+    lines = 0
+    for part in span_blocks(block):
+        found = check_block(part, strict, supported)
+        if found.error is not None:
+            return Outcome(
+                block.source, lines, outcome.findings, outcome.tally, found.error, block.start
+            )
+        outcome.findings.extend(found.findings)
+        outcome.tally.merge(found.tally)
+        lines += found.lines
+    return Outcome(block.source, lines, outcome.findings, outcome.tally, span_start=block.start)
+
+
+class _Numbering:
+    """Moves the line numbers of SPAN outcomes on, in input order, by the lines of the spans
+    of the same file before them."""
+
+    def __init__(self) -> None:
+        self._lines = 0
+
+    def place(self, outcome: Outcome) -> tuple[list[Finding], int]:
+        """The outcome's findings as numbered in its file, and the lines to move its counts'
+        places on by."""
+        if outcome.span_start is None:
+            return outcome.findings, 0
+        if outcome.span_start == 0:
+            self._lines = 0  # a file's first span
+        offset = self._lines
+        self._lines += outcome.lines
+        if not offset:
+            return outcome.findings, 0
+        return [finding.moved(offset) for finding in outcome.findings], offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,7 +412,7 @@ def _in_order(
         for block in blocks:
             ahead.append(block)
             lines += block.lines
-            size += len(block.data)
+            size += block.size
             if lines >= PARALLEL_THRESHOLD or size >= PARALLEL_BYTES:
                 break
         else:
@@ -404,17 +460,28 @@ def validate_files(
         files = expand_paths(paths)
     except OSError as error:
         raise UsageError(f"cannot read {error.filename}: {error.strerror or error}") from None
-    blocks = (block for path in files for block in source_blocks(path, stdin, block_bytes))
+    # With workers, a long plain file goes out as spans that each worker reads itself: the
+    # lines do not pass through the pipe (about 7% of a worker's time when they did).
+    blocks = (
+        block for path in files for block in source_blocks(path, stdin, block_bytes, spans=jobs > 1)
+    )
     work = partial(check_block, strict=strict, supported=supported)
     display = _Progress(progress)
     tally = Tally()
     unreadable: list[tuple[str, str]] = []
     done = 0
+    numbering = _Numbering()
+    failed: set[str] = set()  # the files a span could not read
     for outcome in _in_order(blocks, work, jobs):
-        for finding in outcome.findings:
+        findings, offset = numbering.place(outcome)
+        for finding in findings:
             out.write(finding.line(as_json) + "\n")
-        tally.merge(outcome.tally)
-        if outcome.error is not None:
+        tally.merge(outcome.tally, line_offset=offset)
+        if outcome.span_start == 0:
+            failed.discard(outcome.source)  # the file's first span: a new reading of it
+        if outcome.error is not None and outcome.source not in failed:
+            if outcome.span_start is not None:
+                failed.add(outcome.source)  # its later spans would say it again
             unreadable.append((outcome.source, outcome.error))
             if errors is not None:
                 errors.write(f"segment-spec: cannot read {outcome.source}: {outcome.error}\n")

@@ -5,6 +5,11 @@ memory stays bounded by the block size and Segment's batch limit, whatever the s
 A source of at most 500 KiB that is one JSON value (a message or a batch envelope, possibly
 pretty-printed over many lines) is one block; a longer one that is not NDJSON is refused.
 Compression is told by magic bytes, not by the file's name.
+
+For worker processes, a long plain NDJSON file may instead be cut into SPAN blocks: byte ranges
+that each worker reads from the file itself (:func:`span_blocks`), so the lines never pass
+through the pipe to the workers. A span holds the lines that start in it, the last one read on
+to its end; its line numbers count from 1, and the command moves them on in input order.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import stat
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +36,7 @@ __all__ = [
     "expand_paths",
     "read_blocks",
     "source_blocks",
+    "span_blocks",
 ]
 
 # About 600 messages a block: enough work to pay for a trip to a worker, small enough that a
@@ -56,6 +63,7 @@ class Kind(Enum):
     TOO_LONG_LINE = "too-long-line"  # a line over MAX_LINE_BYTES, skipped
     TOO_LONG_DOCUMENT = "too-long-document"  # one JSON value over MAX_LINE_BYTES, not read
     UNREADABLE = "unreadable"  # the source cannot be read on from here; data is the reason
+    SPAN = "span"  # bytes start to end of a plain file, read by whoever checks the block
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,13 @@ class Block:
     kind: Kind
     data: bytes = b""
     lines: int = 1
+    start: int = 0  # a SPAN's bytes in the file: start to end
+    end: int = 0
+
+    @property
+    def size(self) -> int:
+        """The bytes the block covers: its data, or a SPAN's range in its file."""
+        return self.end - self.start if self.kind is Kind.SPAN else len(self.data)
 
     @classmethod
     def of_lines(cls, source: str, first_line: int, data: bytes) -> Block:
@@ -168,10 +183,13 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     return found
 
 
-def source_blocks(path: str, stdin: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+def source_blocks(
+    path: str, stdin: BinaryIO, block_bytes: int = BLOCK_BYTES, spans: bool = False
+) -> Iterator[Block]:
     """The blocks of one file (``-``: standard input), ending with an UNREADABLE block if the
     file cannot be read to its end (what was read before is checked); never raises for a bad
-    file."""
+    file. With ``spans``, a long plain NDJSON file is given as SPAN blocks instead (for worker
+    processes: :func:`span_blocks` reads each)."""
     name = "<stdin>" if path == "-" else path
     try:
         raw = stdin if path == "-" else open(path, "rb")  # noqa: SIM115 (closed below)
@@ -179,6 +197,12 @@ def source_blocks(path: str, stdin: BinaryIO, block_bytes: int = BLOCK_BYTES) ->
         yield Block(name, 1, Kind.UNREADABLE, _reason(error).encode())
         return
     try:
+        if spans and raw is not stdin:
+            size = _spanned_size(raw)
+            if size is not None:
+                for start in range(0, size, block_bytes):
+                    yield Block(name, 1, Kind.SPAN, lines=0, start=start, end=start + block_bytes)
+                return
         try:
             read, close = _decompressed(name, raw)
         except _SourceError as error:
@@ -201,6 +225,99 @@ def source_blocks(path: str, stdin: BinaryIO, block_bytes: int = BLOCK_BYTES) ->
     finally:
         if raw is not stdin:
             raw.close()
+
+
+def _spanned_size(raw: BinaryIO) -> int | None:
+    """The size of a file that can be cut into spans (a regular file, not compressed, longer
+    than one line may be, and NDJSON by its start), or None, ``raw`` rewound, when it is to be
+    read as a stream: a short file may be one JSON value, and a long one that is not NDJSON
+    is refused as one, both from the stream."""
+    try:
+        if not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
+            return None
+        head = _read_head(raw.read, MAX_LINE_BYTES + 1)
+        raw.seek(0)
+    except (OSError, io.UnsupportedOperation, ValueError):
+        return None  # the stream will meet the same error, and say it
+    if (
+        len(head) <= MAX_LINE_BYTES
+        or head.startswith(_GZIP_MAGIC)
+        or head.startswith(_ZSTD_MAGIC)
+        or not _looks_like_lines(head)
+    ):
+        return None
+    try:
+        return os.fstat(raw.fileno()).st_size
+    except OSError:
+        return None
+
+
+class _SpanRead:
+    """The read function of a span: its bytes from the start of its first line, then on to
+    the end of the line that crosses its end, then nothing."""
+
+    def __init__(self, file: BinaryIO, end: int) -> None:
+        self._file = file
+        self._left = end - file.tell()
+        self._done = self._left <= 0
+        self._last = b""
+
+    def read(self, size: int) -> bytes:
+        if self._done:
+            return b""
+        if self._left > 0:
+            chunk = self._file.read(min(size, self._left))
+            self._left -= len(chunk)
+            if not chunk or (self._left == 0 and chunk.endswith(b"\n")):
+                self._done = True  # the end of the file, or the span ends with a line
+            return chunk
+        chunk = self._file.read(size)  # the rest of the line that crosses the end
+        cut = chunk.find(b"\n")
+        if not chunk or cut >= 0:
+            self._done = True
+            return chunk[: cut + 1] if cut >= 0 else chunk
+        return chunk
+
+
+def span_blocks(block: Block, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+    """The blocks of whole lines of a SPAN block, read from its file: the lines that start
+    within its range, numbered from 1 (the caller moves them on by the lines of the spans
+    before it). Ends with an UNREADABLE block if the file cannot be read; never raises."""
+    name = block.source
+    line = 1
+    try:
+        with open(name, "rb") as file:
+            if block.start:
+                file.seek(block.start - 1)
+                if file.read(1) != b"\n":  # inside a line: it is the span before's
+                    # Looked for within the span only: a line longer than many spans is read
+                    # on by the span it starts in, not by each span it crosses.
+                    after = _after_newline(file, block.end, block_bytes)
+                    if after is None:
+                        return  # no line starts in this span
+                    file.seek(after)
+            for part in _line_blocks(name, _SpanRead(file, block.end).read, b"", block_bytes):
+                line = part.first_line + part.lines
+                yield part
+    except OSError as error:
+        reason = _reason(error)
+        if line > 1:
+            reason += f" after line {line - 1:,} of its part from byte {block.start:,}"
+        yield Block(name, line, Kind.UNREADABLE, reason.encode())
+
+
+def _after_newline(file: BinaryIO, end: int, block_bytes: int) -> int | None:
+    """Where the line after the one ``file`` is inside starts, if before ``end``."""
+    at = file.tell()
+    while at < end:
+        chunk = file.read(min(block_bytes, end - at))
+        if not chunk:
+            return None
+        cut = chunk.find(b"\n")
+        if cut >= 0:
+            return at + cut + 1 if at + cut + 1 < end else None
+        at += len(chunk)
+    return None
 
 
 class _Guarded:

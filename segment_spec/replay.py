@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._files import Finding, Record, Summary, check_block
+from ._files import Finding, Summary, check_block
 from ._stream import BLOCK_BYTES, Block, Kind, expand_paths, source_blocks
 from ._tally import Tally
 
@@ -189,13 +189,6 @@ def _as_bytes(element: str | bytes) -> bytes:
         return element.encode("utf-8", "surrogatepass")
 
 
-def _moved(finding: Finding, offset: int) -> Finding:
-    record = finding.record
-    return Finding(
-        Record(record.source, record.line + offset, b""), finding.prefix, finding.rejection
-    )
-
-
 def combine(parts: Iterable[Part]) -> Part:
     """The parts added up in the order given, which must be the input's: each rule keeps its
     first places in that order, and a part of :func:`check_lines` has its line numbers moved
@@ -227,7 +220,7 @@ def combine(parts: Iterable[Part]) -> Part:
         tally.merge(part.tally, line_offset=offset)
         lines += part.lines
         unreadable.extend(part.unreadable)
-        findings.extend(_moved(f, offset) if offset else f for f in part.findings)
+        findings.extend(f.moved(offset) if offset else f for f in part.findings)
     # The parts of one stream of lines combine into a part of that stream, which combines on.
     source = next(iter(seen)) if len(seen) == 1 and not whole_files else None
     return Part(tally, lines, files, tuple(unreadable), tuple(findings), source)

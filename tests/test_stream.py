@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 
 from segment_spec._cli import main
 from segment_spec._files import validate_files
-from segment_spec._stream import MAX_LINE_BYTES, Kind, _line_blocks, read_blocks
+from segment_spec._stream import (
+    MAX_LINE_BYTES,
+    Block,
+    Kind,
+    _line_blocks,
+    read_blocks,
+    source_blocks,
+    span_blocks,
+)
 
 TRACK = {"type": "track", "event": "Signed Up", "userId": "u-1"}
 NO_EVENT = {"type": "track", "userId": "u-2"}
@@ -340,3 +348,99 @@ def test_an_object_with_a_batch_list_is_an_envelope_whatever_its_type(
         f"{path}:1: $.batch[0].group_id: 400 group_id is required: a non-empty string or a number"
     ]
     assert err[-1].startswith("2 messages checked, 1 rejected")
+
+
+# --- spans: workers read their own part of a plain file -----------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=60).map(lambda b: b.replace(b"\n", b"")), max_size=40),
+    final_newline=st.booleans(),
+    span_bytes=st.integers(min_value=1, max_value=200),
+    block_bytes=st.integers(min_value=1, max_value=90),
+)
+def test_spans_lose_no_line_and_number_each_as_a_split_does(
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[bytes],
+    final_newline: bool,
+    span_bytes: int,
+    block_bytes: int,
+) -> None:
+    """Wherever the spans cut a file, each line is read by exactly one span (the one it starts
+    in), and the spans' lines, each span's moved on by the lines of those before it, are the
+    file's lines."""
+    content = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    path = tmp_path_factory.mktemp("spans") / "f.ndjson"
+    path.write_bytes(content)
+    found: list[tuple[int, bytes]] = []
+    before = 0
+    for start in range(0, len(content), span_bytes):
+        span = Block(str(path), 1, Kind.SPAN, lines=0, start=start, end=start + span_bytes)
+        counted = 0
+        for block in span_blocks(span, block_bytes):
+            assert block.kind is Kind.LINES
+            found.extend((before + block.first_line + n - 1, t) for n, t in _numbered(block.data))
+            counted += block.lines
+        before += counted
+    assert found == _numbered(content)
+
+
+def _replay(tmp_path: Path) -> Path:
+    """A plain NDJSON file longer than a line may be (so that workers get it as spans): CRLF
+    and blank lines, rejected lines, a batch envelope, a line over the limit across many
+    spans, and no newline at the end."""
+    rows: list[bytes] = []
+    for index in range(6_000):
+        if index % 487 == 0:
+            rows.append(line(NO_EVENT))
+        elif index == 2_500:
+            rows.append(line({"type": "track", "event": "x" * (MAX_LINE_BYTES + 10)}))
+        elif index == 4_000:
+            rows.append(line({"batch": [TRACK, NO_GROUP]}))
+        elif index % 1_000 == 3:
+            rows.append(b"")
+        else:
+            rows.append(line({**TRACK, "messageId": f"m{index}"}))
+    path = tmp_path / "replay.ndjson"
+    path.write_bytes(b"\r\n".join(rows[:3_000]) + b"\n" + b"\n".join(rows[3_000:]))
+    return path
+
+
+@pytest.mark.parametrize("block_bytes", [4_093, 64 * 1024, 512 * 1024])
+def test_workers_reading_spans_give_what_one_stream_gives(tmp_path: Path, block_bytes: int) -> None:
+    """With workers, a long plain file is read as spans; the findings, their line numbers and
+    the summary are those of reading it as one stream."""
+    path = _replay(tmp_path)
+    assert any(b.kind is Kind.SPAN for b in source_blocks(str(path), io.BytesIO(), spans=True))
+
+    def output(jobs: int) -> tuple[str, dict[str, object]]:
+        out = io.StringIO()
+        summary = validate_files(
+            [str(path), str(path)],  # twice: each reading numbers from its first line
+            stdin=io.BytesIO(),
+            strict=False,
+            supported=None,
+            jobs=jobs,
+            as_json=True,
+            out=out,
+            progress=None,
+            block_bytes=block_bytes,
+        )
+        return out.getvalue(), summary.tally.as_json()
+
+    one = output(1)
+    assert output(2) == one
+    numbers = [json.loads(text)["line"] for text in one[0].splitlines()]
+    assert 2_501 in numbers  # the line over the limit, numbered where it is
+    assert numbers == sorted(numbers[: len(numbers) // 2]) * 2
+
+
+def test_a_short_or_compressed_file_is_never_cut_into_spans(tmp_path: Path) -> None:
+    short = tmp_path / "short.ndjson"
+    short.write_bytes(CRLF)
+    packed = tmp_path / "packed.ndjson.gz"
+    packed.write_bytes(gzip.compress(_replay(tmp_path).read_bytes()))
+    for path in (short, packed):
+        kinds = {b.kind for b in source_blocks(str(path), io.BytesIO(), spans=True)}
+        assert Kind.SPAN not in kinds
