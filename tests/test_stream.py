@@ -307,9 +307,13 @@ def _numbered(content: bytes) -> list[tuple[int, bytes]]:
     return list(enumerate(pieces, 1))
 
 
+# Lines of any bytes but a newline, for the tests of where blocks and spans cut.
+_LINES = st.lists(st.binary(max_size=120).map(lambda b: b.replace(b"\n", b"")), max_size=40)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    lines=st.lists(st.binary(max_size=120).map(lambda b: b.replace(b"\n", b"")), max_size=40),
+    lines=_LINES,
     final_newline=st.booleans(),
     block_bytes=st.integers(min_value=1, max_value=300),
     read_size=st.integers(min_value=1, max_value=97),
@@ -355,7 +359,7 @@ def test_an_object_with_a_batch_list_is_an_envelope_whatever_its_type(
 
 @settings(max_examples=200, deadline=None)
 @given(
-    lines=st.lists(st.binary(max_size=60).map(lambda b: b.replace(b"\n", b"")), max_size=40),
+    lines=_LINES,
     final_newline=st.booleans(),
     span_bytes=st.integers(min_value=1, max_value=200),
     block_bytes=st.integers(min_value=1, max_value=90),
