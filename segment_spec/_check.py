@@ -363,7 +363,7 @@ def _check_one(
                 refusal = envelope.too_large(size, snake)
                 if refusal is not None:
                     return refusal
-                _share_call_name(snake)
+                envelope.share(snake)
             return _check_normalized(snake, [], strict, allowed, envelope, size, tools, allowance)
     parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
     if isinstance(parsed, Issue):
@@ -383,7 +383,7 @@ def _check_one(
         refusal = envelope.too_large(size, value)
         if refusal is not None:
             return refusal
-        _share_call_name(value)
+        envelope.share(value)
     return _check_normalized(value, issues, strict, allowed, envelope, size, tools, allowance)
 
 

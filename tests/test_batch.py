@@ -237,3 +237,44 @@ def test_an_envelope_in_bytes_gets_the_answer_of_its_value(body: dict[str, Any])
     """The body is read in one pass (its arrays as raw elements); what that gives is exactly
     what the envelope passed parsed gives."""
     assert repr(check_batch(json.dumps(body).encode())) == repr(check_batch(body))
+
+
+def test_items_share_the_texts_that_repeat_from_item_to_item() -> None:
+    """One user's events, parsed item by item, hold one string per repeated call type, event
+    and user id (each item would otherwise keep its own copy); other texts are their own."""
+    items = [
+        {"type": "track", "event": "Order Completed", "userId": "user-1", "anonymousId": "a-1"},
+        {"type": "track", "event": "Order Completed", "user_id": "user-1", "anonymousId": "a-1"},
+        {"type": "track", "event": "Order Refunded", "userId": "user-2"},
+    ]
+    result = check_batch(json.dumps({"batch": items}).encode())
+    assert isinstance(result, Batch)
+    first, second, third = result.results
+    assert isinstance(first, Track)
+    assert isinstance(second, Track)
+    assert isinstance(third, Track)
+    assert (first.event, first.user_id, first.anonymous_id) == (
+        "Order Completed",
+        "user-1",
+        "a-1",
+    )
+    assert second.event is first.event
+    assert second.user_id is first.user_id
+    assert second.anonymous_id is first.anonymous_id
+    assert second.data["event"] is first.data["event"]
+    assert third.type is first.type
+    assert third.event == "Order Refunded"
+    assert third.user_id == "user-2"
+    assert list(result.results) == [check(json.dumps(item).encode()) for item in items]
+
+
+def test_a_batch_shares_a_bounded_number_of_texts() -> None:
+    """A batch of all-different events keeps at most its bound of texts to share."""
+    from segment_spec._envelope import _TEXT_LONGEST, _TEXTS_KEPT, Envelope
+
+    envelope = Envelope.of({})
+    for index in range(_TEXTS_KEPT + 50):
+        envelope.share({"type": "track", "event": f"Event {index}", "user_id": "u"})
+    assert len(envelope.texts) == _TEXTS_KEPT
+    envelope.share({"event": "x" * (_TEXT_LONGEST + 1)})
+    assert len(envelope.texts) == _TEXTS_KEPT
