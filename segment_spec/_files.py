@@ -240,7 +240,7 @@ class Outcome:
     tally: Tally = field(default_factory=Tally)
     error: str | None = None
     # A SPAN's outcome: where its bytes start in the file. Its lines are numbered from 1, to be
-    # moved on by the lines of the spans before it (:meth:`_Numbering.place`).
+    # moved on by the lines of the spans before it (:meth:`_Spans.place`).
     span_start: int | None = None
 
 
@@ -302,39 +302,42 @@ def check_block(block: Block, strict: bool, supported: frozenset[str] | None) ->
 
 def _check_span(block: Block, strict: bool, supported: frozenset[str] | None) -> Outcome:
     """Read a SPAN's lines from its file and check them: one outcome, numbered from 1."""
-    outcome = Outcome(block.source, 0, span_start=block.start)
+    findings: list[Finding] = []
+    tally = Tally()
     lines = 0
+    error = None
     for part in span_blocks(block):
         found = check_block(part, strict, supported)
-        if found.error is not None:
-            return Outcome(
-                block.source, lines, outcome.findings, outcome.tally, found.error, block.start
-            )
-        outcome.findings.extend(found.findings)
-        outcome.tally.merge(found.tally)
+        findings.extend(found.findings)
+        tally.merge(found.tally)
         lines += found.lines
-    return Outcome(block.source, lines, outcome.findings, outcome.tally, span_start=block.start)
+        error = found.error  # an UNREADABLE part, the last
+    return Outcome(block.source, lines, findings, tally, error, block.start)
 
 
-class _Numbering:
-    """Moves the line numbers of SPAN outcomes on, in input order, by the lines of the spans
-    of the same file before them."""
+class _Spans:
+    """What the command keeps while it takes SPAN outcomes in input order (a file's spans come
+    one after another): the lines of the file's spans before, to move each span's line numbers
+    on by, and whether one of them could not read the file, which is said once."""
 
     def __init__(self) -> None:
         self._lines = 0
+        self._failed = False
 
-    def place(self, outcome: Outcome) -> tuple[list[Finding], int]:
-        """The outcome's findings as numbered in its file, and the lines to move its counts'
-        places on by."""
+    def place(self, outcome: Outcome) -> tuple[list[Finding], int, bool]:
+        """The outcome's findings as numbered in its file, the lines to move its counts' places
+        on by, and whether its error, if it has one, is to be reported."""
         if outcome.span_start is None:
-            return outcome.findings, 0
-        if outcome.span_start == 0:
-            self._lines = 0  # a file's first span
+            return outcome.findings, 0, outcome.error is not None
+        if outcome.span_start == 0:  # a file's first span
+            self._lines, self._failed = 0, False
         offset = self._lines
         self._lines += outcome.lines
-        if not offset:
-            return outcome.findings, 0
-        return [finding.moved(offset) for finding in outcome.findings], offset
+        report = outcome.error is not None and not self._failed
+        self._failed = self._failed or outcome.error is not None
+        if offset:
+            return [finding.moved(offset) for finding in outcome.findings], offset, report
+        return outcome.findings, 0, report
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,18 +473,13 @@ def validate_files(
     tally = Tally()
     unreadable: list[tuple[str, str]] = []
     done = 0
-    numbering = _Numbering()
-    failed: set[str] = set()  # the files a span could not read
+    spans = _Spans()
     for outcome in _in_order(blocks, work, jobs):
-        findings, offset = numbering.place(outcome)
+        findings, offset, report = spans.place(outcome)
         for finding in findings:
             out.write(finding.line(as_json) + "\n")
         tally.merge(outcome.tally, line_offset=offset)
-        if outcome.span_start == 0:
-            failed.discard(outcome.source)  # the file's first span: a new reading of it
-        if outcome.error is not None and outcome.source not in failed:
-            if outcome.span_start is not None:
-                failed.add(outcome.source)  # its later spans would say it again
+        if report and outcome.error is not None:
             unreadable.append((outcome.source, outcome.error))
             if errors is not None:
                 errors.write(f"segment-spec: cannot read {outcome.source}: {outcome.error}\n")

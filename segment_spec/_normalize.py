@@ -531,10 +531,8 @@ def _walk(
             if role == _INTEGRATIONS:
                 new = dict(obj)
             else:
-                consumed = _consumed(obj, keys) if owned and len(obj) > _CONSUMED else None
-                if consumed is not None:
-                    new = consumed
-                else:
+                new = _consumed(obj, keys) if owned and len(obj) > _CONSUMED else None
+                if new is None:
                     new = {keys[k]: v for k, v in obj.items()}
                     # A collision leaves fewer keys; "" means a key may have had nothing to keep.
                     if len(new) != len(obj) or "" in new:

@@ -120,11 +120,12 @@ def _decompressed(name: str, raw: BinaryIO) -> tuple[Read, Callable[[], None] | 
     """The read function of a source's content, uncompressed, and the one that closes it."""
     magic = raw.read(4)
     stream = _Prefixed(magic, raw)
-    if magic.startswith(_GZIP_MAGIC):
+    compression = _compression(magic)
+    if compression == "gzip":
         unzipped = gzip.GzipFile(filename=name, mode="rb", fileobj=stream)
         # read1: one step of decompression a call, so a corrupt stream loses no earlier line.
         return unzipped.read1, unzipped.close
-    if magic == _ZSTD_MAGIC:
+    if compression == "zstd":
         try:
             import zstandard
         except ImportError:
@@ -136,6 +137,15 @@ def _decompressed(name: str, raw: BinaryIO) -> tuple[Read, Callable[[], None] | 
         reader = zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True)
         return reader.read1, reader.close
     return stream.read, None
+
+
+def _compression(head: bytes) -> str | None:
+    """How a source's content is compressed, told by its first bytes: "gzip", "zstd" or None."""
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(_ZSTD_MAGIC):
+        return "zstd"
+    return None
 
 
 class _SourceError(Exception):
@@ -233,23 +243,16 @@ def _spanned_size(raw: BinaryIO) -> int | None:
     read as a stream: a short file may be one JSON value, and a long one that is not NDJSON
     is refused as one, both from the stream."""
     try:
-        if not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
+        info = os.fstat(raw.fileno())
+        if not stat.S_ISREG(info.st_mode):
             return None
         head = _read_head(raw.read, MAX_LINE_BYTES + 1)
         raw.seek(0)
     except (OSError, io.UnsupportedOperation, ValueError):
         return None  # the stream will meet the same error, and say it
-    if (
-        len(head) <= MAX_LINE_BYTES
-        or head.startswith(_GZIP_MAGIC)
-        or head.startswith(_ZSTD_MAGIC)
-        or not _looks_like_lines(head)
-    ):
+    if len(head) <= MAX_LINE_BYTES or _compression(head) or not _looks_like_lines(head):
         return None
-    try:
-        return os.fstat(raw.fileno()).st_size
-    except OSError:
-        return None
+    return info.st_size
 
 
 class _SpanRead:
@@ -260,7 +263,6 @@ class _SpanRead:
         self._file = file
         self._left = end - file.tell()
         self._done = self._left <= 0
-        self._last = b""
 
     def read(self, size: int) -> bytes:
         if self._done:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
@@ -448,3 +449,42 @@ def test_a_short_or_compressed_file_is_never_cut_into_spans(tmp_path: Path) -> N
     for path in (short, packed):
         kinds = {b.kind for b in source_blocks(str(path), io.BytesIO(), spans=True)}
         assert Kind.SPAN not in kinds
+
+
+def test_span_outcomes_are_numbered_on_and_a_failed_file_is_said_once() -> None:
+    """Each span's lines are moved on by the lines of its file's spans before it, starting over
+    at a file's first span; a file whose spans cannot read it is reported by the first only."""
+    from segment_spec._files import Finding, Outcome, Record, _Spans
+    from segment_spec._issue import Issue
+    from segment_spec._reply import reject
+
+    rejection = reject([Issue(("event",), "required", "event is required")])
+
+    def span(start: int, lines: int, found: int | None = None, error: str | None = None) -> Any:
+        findings = [] if found is None else [Finding(Record("f", found, b""), (), rejection)]
+        return Outcome("f", lines, findings, error=error, span_start=start)
+
+    spans = _Spans()
+    placed = [
+        spans.place(o)
+        for o in (
+            span(0, 10, found=4),
+            span(100, 5, found=2),
+            span(200, 1, error="gone"),
+            span(300, 1, error="gone"),
+            span(0, 3, found=1),  # the same file read again
+            span(100, 1, error="gone"),
+        )
+    ]
+    assert [[f.record.line for f in found] for found, _, _ in placed] == [
+        [4],
+        [12],
+        [],
+        [],
+        [1],
+        [],
+    ]
+    assert [offset for _, offset, _ in placed] == [0, 10, 15, 16, 0, 3]
+    assert [report for _, _, report in placed] == [False, False, True, False, False, True]
+    plain = Outcome("g", 2, error="bad")
+    assert spans.place(plain) == ([], 0, True)

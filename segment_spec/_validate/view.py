@@ -26,6 +26,7 @@ from typing import Any, Final
 from urllib.parse import urljoin
 
 from .._compiled import speedups
+from .._normalize import _LEAVES  # the exact types of JSON's leaves, defined once
 
 __all__ = ["BATCH_ERRORS", "VIEW_BUDGET", "Allowance", "kept_names", "view", "views"]
 
@@ -43,8 +44,6 @@ _ERRORS_PER_MEMBER: Final = 4
 
 # How much larger each view of a listing is than the one before (views).
 _GROWTH: Final = 4
-
-_LEAVES: Final = frozenset({str, int, float, bool, type(None)})
 
 _MAX_DEPTH: Final = 2048  # deeper than any parsed value (MAX_DEPTH): shown whole below it
 
