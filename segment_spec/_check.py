@@ -44,8 +44,9 @@ class Batch:
     Attributes:
         results: A :data:`Message` or a :class:`Rejection` for each item of ``batch``.
         context: The envelope's ``context``, normalized. Every item's ``context`` is this
-            object itself, or, for an item with its own, a ``collections.ChainMap`` of its
-            keys over this one's (``dict(message.context)`` makes a plain copy).
+            object itself, or, for an item with its own, a read-only ``Mapping`` of its keys
+            over this one's (``Merged``, with ``own`` and ``shared``; ``dict(message.context)``
+            makes a plain copy).
         integrations: The envelope's ``integrations``, given to the items the same way.
         write_key: The envelope's ``write_key``, if any.
         issues: Issues of the envelope itself, its ``context`` and ``integrations`` included
@@ -387,17 +388,6 @@ def _check_one(
     return _check_normalized(value, issues, strict, allowed, envelope, size, tools, allowance)
 
 
-# The call types as one string each: a batch's items, each parsed on its own, would otherwise
-# each hold a copy of "track" (54 bytes, a tenth of what the smallest item costs in all).
-_CALL_NAMES = {call: call for call in CALL_TYPES}
-
-
-def _share_call_name(message: dict[str, Any]) -> None:
-    kind = message.get("type")
-    if type(kind) is str:
-        message["type"] = _CALL_NAMES.get(kind, kind)
-
-
 def validate(
     data: bytes | str | Mapping[str, Any],
     *,
@@ -445,7 +435,7 @@ def check_batch(
     never costs the others. The envelope's ``context`` and ``integrations`` apply to every item
     (the item's own keys win): they are checked once, their issues are the batch's
     (:attr:`Batch.issues`), and each typed message gets them without a copy (the envelope's
-    object itself, or a ``collections.ChainMap`` of the item's own keys over the envelope's).
+    object itself, or a read-only ``Mapping`` of the item's own keys over the envelope's).
     An item is over Segment's 32 KiB limit when it is, with what the merge adds, and is then
     rejected alone.
 

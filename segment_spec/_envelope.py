@@ -12,8 +12,8 @@ memory in proportion to its body, never to the envelope's size times its items:
   merge adds to it (the envelope's entries it does not override) is over 32 KiB, so an envelope
   ``context`` of more than 32 KiB makes every item too large;
 * an item's typed message gets the envelope's object itself (one object shared by every item
-  that has none of its own), or, when the item has its own, a ``collections.ChainMap`` of its
-  own keys over the envelope's: a read-only view, never a copy (``dict(view)`` makes one).
+  that has none of its own), or, when the item has its own, a :class:`Merged` view of its own
+  keys over the envelope's: a read-only mapping, never a copy (``dict(view)`` makes one).
 
 A body is read with msgspec into its items' raw JSON, so each item is read and checked as a
 single message is, and its size is exactly its bytes.
@@ -21,8 +21,7 @@ single message is, and its size is exactly its bytes.
 
 from __future__ import annotations
 
-from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +33,7 @@ from ._parse import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parse
 from ._reply import Rejection, reject
 from ._select import CALL_TYPES
 
-__all__ = ["Envelope", "Shared", "read_envelope"]
+__all__ = ["Envelope", "Merged", "Shared", "read_envelope"]
 
 # The envelope in one pass: every member read as a value, except that an array is read into
 # its elements' raw JSON (the batch is the array; another is read element by element after).
@@ -174,7 +173,53 @@ class Shared:
             return self.value
         if type(own) is not dict:
             return own
-        return ChainMap(own, self.value)
+        return Merged(own, self.value)
+
+
+class Merged(Mapping[str, Any]):
+    """An item's own ``context`` (or ``integrations``) over the envelope's, as Segment merges
+    them: a read-only view of both, never a copy. ``own`` and ``shared`` are the two objects.
+
+    It is what a ``collections.ChainMap`` of the two reads, in 56 bytes instead of about 160
+    (a ChainMap keeps its maps in a list, in an instance dictionary): one per item of a batch
+    whose items have a context of their own, against the 40 bytes of JSON of the smallest item.
+
+    >>> view = Merged({"ip": "1.1.1.1"}, {"ip": "9.9.9.9", "locale": "en-US"})
+    >>> view["ip"], dict(view)
+    ('1.1.1.1', {'ip': '1.1.1.1', 'locale': 'en-US'})
+    """
+
+    __slots__ = ("own", "shared")
+
+    own: Mapping[str, Any]
+    shared: Mapping[str, Any]
+
+    def __init__(self, own: Mapping[str, Any], shared: Mapping[str, Any]) -> None:
+        self.own = own
+        self.shared = shared
+
+    def __getitem__(self, key: str) -> Any:
+        own = self.own
+        return own[key] if key in own else self.shared[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.own or key in self.shared
+
+    def __iter__(self) -> Iterator[str]:
+        # The order of {**shared, **own}: the envelope's keys, then the item's that it lacks.
+        own, shared = self.own, self.shared
+        yield from shared
+        yield from (key for key in own if key not in shared)
+
+    def __len__(self) -> int:
+        shared = self.shared
+        return len(shared) + sum(1 for key in self.own if key not in shared)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.own!r}, {self.shared!r})"
+
+    def __reduce__(self) -> tuple[type[Merged], tuple[Mapping[str, Any], Mapping[str, Any]]]:
+        return (type(self), (self.own, self.shared))
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,11 +287,9 @@ class Envelope:
                 message[key] = kept
 
     def merge(self, message: dict[str, Any]) -> dict[str, Any]:
-        """``message`` with the envelope's ``context`` and ``integrations`` merged in, without
-        copying them (a new top-level dict when anything is added)."""
-        if not self.shared:
-            return message
-        return {
-            **message,
-            **{shared.name: shared.merged(message.get(shared.name)) for shared in self.shared},
-        }
+        """``message`` (normalized, and ours) with the envelope's ``context`` and
+        ``integrations`` merged in, in place and without copying them: a copy of the item's
+        top level would cost about 300 bytes an item, seven times the JSON of the smallest."""
+        for shared in self.shared:
+            message[shared.name] = shared.merged(message.get(shared.name))
+        return message

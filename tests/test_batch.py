@@ -9,8 +9,11 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from segment_spec import Batch, Identify, Rejection, Track, check, check_batch
+from segment_spec._envelope import Merged
 
 
 def envelope(*items: Any, **fields: Any) -> dict[str, Any]:
@@ -154,16 +157,35 @@ def test_an_item_without_its_own_context_shares_the_envelope_object() -> None:
 
 
 def test_an_item_with_its_own_context_gets_a_view_of_both() -> None:
-    """An item's own keys over the envelope's, as a ChainMap: a view, never a copy."""
+    """An item's own keys over the envelope's, as a read-only view, never a copy."""
     own = {**GOOD, "context": {"ip": "1.1.1.1"}}
     result = check_batch(orjson.dumps(envelope(own, context={"ip": "9.9.9.9", "locale": "x"})))
     assert isinstance(result, Batch)
     (message,) = result.results
     assert isinstance(message, Track)
-    assert isinstance(message.context, ChainMap)
+    assert isinstance(message.context, Merged)
     assert dict(message.context) == {"ip": "1.1.1.1", "locale": "x"}
-    assert message.context.maps[1] is result.context
+    assert message.context.shared is result.context
     assert message.data["context"] is message.context
+
+
+_small_objects = st.dictionaries(st.sampled_from("abcdefg"), st.integers(), max_size=6)
+
+
+@given(_small_objects, _small_objects, st.sampled_from("abcdefgh"))
+def test_the_view_reads_as_a_chain_map_of_the_two(
+    own: dict[str, int], shared: dict[str, int], key: str
+) -> None:
+    """``Merged`` reads what ``ChainMap(own, shared)`` reads, in the same order, and pickles
+    and copies as the two objects it views."""
+    view, chain = Merged(own, shared), ChainMap(own, shared)
+    assert list(view.items()) == list(chain.items())
+    assert len(view) == len(chain)
+    assert (key in view) == (key in chain)
+    assert view.get(key) == chain.get(key)
+    assert view == dict(chain)
+    assert copy.deepcopy(view) == view
+    assert repr(view) == f"Merged({own!r}, {shared!r})"
 
 
 def test_an_item_the_merge_takes_over_32_kib_is_rejected_alone() -> None:
