@@ -26,7 +26,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from types import FunctionType, MappingProxyType, ModuleType
-from typing import Any, Final, NoReturn, TypeAlias
+from typing import Any, Final, NoReturn, Protocol, TypeAlias
 
 from ._compiled import speedups
 from ._issue import Findings, Issue, Severity, issue_bounds
@@ -81,6 +81,13 @@ _KEY_CACHE_SIZE: Final = 8192
 # each would hold half a gigabyte. Real keys are far shorter (the longest in the real corpus has
 # 65 characters).
 _KEY_CACHE_LENGTH: Final = 128
+# An object with more keys than this is huge: no memo keeps its keys, which the careful walk
+# converts each time it meets them (the keys of a few such objects would push the keys of a
+# receiver's traffic out of the memos, and each fresh key would hold about 185 bytes there: an
+# envelope context of 2,400 fresh keys, merged into 2,500 items, doubled the batch's peak), and,
+# when it was just parsed, it is emptied as it is renamed (_consumed). Real objects have far
+# fewer keys (the most in the real corpus: 43).
+_HUGE: Final = 1024
 
 
 class _KeyCache(dict[Hashable, Hashable]):
@@ -94,18 +101,45 @@ class _KeyCache(dict[Hashable, Hashable]):
     __slots__ = ()
 
     def __missing__(self, key: Hashable) -> Hashable:
-        if not isinstance(key, str):
-            return key
-        if type(key) is not str:
-            # A str subclass becomes a plain str, and is not kept: a memo that held one would
-            # hand it out for the plain key it equals.
-            return _convert(str.__str__(key))
-        converted = _convert(key)
-        if len(key) <= _KEY_CACHE_LENGTH:
+        converted = _name(key)
+        if type(key) is str and len(key) <= _KEY_CACHE_LENGTH:
             if len(self) >= _KEY_CACHE_SIZE:
                 self.clear()
             self[key] = converted
         return converted
+
+
+def _name(key: Hashable) -> Hashable:
+    """What a key becomes: its snake_case if it is a string (a str subclass becomes a plain
+    str, never kept: a memo that held one would hand it out for the plain key it equals), else
+    the key itself."""
+    if not isinstance(key, str):
+        return key
+    return _convert(key if type(key) is str else str.__str__(key))
+
+
+class _Names(Protocol):
+    """What names the keys of an object: a normalizer's memo, or :class:`_Unkept` over it."""
+
+    def __getitem__(self, key: Hashable, /) -> Hashable: ...
+
+
+class _Unkept:
+    """A memo read, never written: how the careful walk names the keys of a huge object.
+
+    >>> memo = _KeyCache()
+    >>> _Unkept(memo)["firstName"], len(memo)
+    ('first_name', 0)
+    """
+
+    __slots__ = ("_memo",)
+
+    def __init__(self, memo: Mapping[Hashable, Hashable]) -> None:
+        self._memo = memo
+
+    def __getitem__(self, key: Hashable) -> Hashable:
+        found = self._memo.get(key)
+        return _name(key) if found is None else found
 
 
 # The key rule as the memo runs it: the compiled core's, when it runs (the same function).
@@ -179,7 +213,7 @@ class Normalizer:
         else:
             # The compiled core's _learn: the same decisions, without a call per key.
             learn = speedups.Learner(
-                self._fast_keys, self._converted, _KEY_CACHE_SIZE, _KEY_CACHE_LENGTH
+                self._fast_keys, self._converted, _KEY_CACHE_SIZE, _KEY_CACHE_LENGTH, _HUGE
             )
             self._fast = _compiled_fast(
                 speedups, self._snake, self._snake_keys, self._fast_keys, learn
@@ -237,6 +271,8 @@ class Normalizer:
         known = self._snake
         if known.issuperset(obj):
             return True
+        if len(obj) > _HUGE:
+            return False  # a huge object: the careful walk converts its keys, keeping none
         if len(known) + len(obj) > _KEY_CACHE_SIZE:
             known.clear()
         converted = self._converted
@@ -255,10 +291,10 @@ class Normalizer:
         """Put the conversions of ``obj``'s keys where the fast path reads them, or answer
         False when the careful walk must convert them: a key that would become empty is never
         put there (the careful walk reports it), so the fast path need not look for one, and
-        neither is a long key (the careful walk converts it each time), nor an object with more
-        keys than the memo holds."""
-        if len(obj) > _KEY_CACHE_SIZE:
-            return False  # more keys than the memo holds: the careful walk converts them
+        neither is a long key (the careful walk converts it each time), nor a huge object's
+        (``_HUGE``)."""
+        if len(obj) > _HUGE:
+            return False  # a huge object: the careful walk converts its keys, keeping none
         fast_keys = self._fast_keys
         if len(fast_keys) + len(obj) > _KEY_CACHE_SIZE:
             fast_keys.clear()
@@ -507,9 +543,11 @@ def _walk(
     """The careful walk: any depth, any Mapping, collisions, empty keys, shared objects. Gives
     the value and its issues (a plain tuple: the compiled copy of this module has a
     ``Normalized`` class of its own). ``keys`` gives each string key's snake_case (a
-    normalizer's memo). ``owned``: ``value`` was just parsed and nobody else holds it
-    (:meth:`Normalizer.parts`), so a large object may be emptied as it is renamed."""
+    normalizer's memo, which keeps no key of a huge object). ``owned``: ``value`` was just
+    parsed and nobody else holds it (:meth:`Normalizer.parts`), so a huge object may be emptied
+    as it is renamed."""
     leaves = _LEAVES
+    unkept = _Unkept(keys)
     issues = Findings(severity=Severity.WARNING, bounds=issue_bounds(size))
     top: list[Any] = [value]
     # The output made for each input container, by its id and role: a container met again
@@ -531,20 +569,23 @@ def _walk(
             if role == _INTEGRATIONS:
                 new = dict(obj)
             else:
-                new = _consumed(obj, keys) if owned and len(obj) > _CONSUMED else None
+                huge = len(obj) > _HUGE
+                names = unkept if huge else keys
+                new = _consumed(obj, names) if owned and huge else None
                 if new is None:
-                    new = {keys[k]: v for k, v in obj.items()}
+                    new = {names[k]: v for k, v in obj.items()}
                     # A collision leaves fewer keys; "" means a key may have had nothing to keep.
                     if len(new) != len(obj) or "" in new:
                         new = _renamed(
-                            list(obj.items()), link, issues, keys, keep=False, plain=True
+                            list(obj.items()), link, issues, names, keep=False, plain=True
                         )
         elif kind is not list and kind is not tuple and _is_mapping(obj):
             pairs = _pairs(obj, link, issues)
             if pairs is None:  # its items cannot be read: kept as it is, with a warning
                 parent[slot] = obj
                 continue
-            new = _renamed(pairs, link, issues, keys, keep=role == _INTEGRATIONS, plain=False)
+            names = unkept if len(pairs) > _HUGE else keys
+            new = _renamed(pairs, link, issues, names, keep=role == _INTEGRATIONS, plain=False)
         else:
             new = list(obj)
             parent[slot] = new
@@ -570,11 +611,7 @@ def _walk(
     )
 
 
-# An owned object with more keys than this is emptied as it is renamed (_consumed).
-_CONSUMED: Final = 1024
-
-
-def _consumed(obj: dict[Any, Any], keys: Mapping[Hashable, Hashable]) -> dict[Any, Any] | None:
+def _consumed(obj: dict[Any, Any], keys: _Names) -> dict[Any, Any] | None:
     """``obj``'s members under their snake_case keys, ``obj`` emptied on the way so that each
     key it had is let go once renamed: a huge object (an envelope ``context`` of 30,000 keys) is
     not held twice, as sent and renamed, at the peak. None, with ``obj`` as it was, when a key
@@ -647,7 +684,7 @@ def _renamed(
     pairs: list[tuple[Any, Any]],
     link: _Link,
     issues: Findings,
-    keys: Mapping[Hashable, Hashable],
+    keys: _Names,
     *,
     keep: bool,
     plain: bool,

@@ -25,6 +25,7 @@ class Learner:
         converted: dict[Hashable, Hashable],
         size: int,
         longest: int,
+        most: int,
     ) -> None: ...
     def __call__(self, obj: dict[Hashable, Any]) -> bool: ...
 

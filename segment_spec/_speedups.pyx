@@ -261,20 +261,25 @@ cdef class Learner:
     """``Normalizer._learn`` over one normalizer's memos: ``fast_keys`` (the fast path's
     conversions) and ``converted`` (its ``_KeyCache``, read as the dict it is; a key it misses
     is converted and kept here as ``_KeyCache.__missing__`` keeps it). ``size`` bounds each
-    memo (it starts over when full), and no key longer than ``longest`` is learnt."""
+    memo (it starts over when full), no key longer than ``longest`` is learnt, nor the keys of
+    an object of more than ``most`` keys (``_normalize._HUGE``)."""
 
     cdef dict fast_keys
     cdef object converted  # a dict subclass: read with the dict calls, its __missing__ unused
     cdef Py_ssize_t size
     cdef Py_ssize_t longest
+    cdef Py_ssize_t most
 
-    def __init__(self, dict fast_keys, converted, Py_ssize_t size, Py_ssize_t longest):
+    def __init__(
+        self, dict fast_keys, converted, Py_ssize_t size, Py_ssize_t longest, Py_ssize_t most
+    ):
         if not isinstance(converted, dict):
             raise TypeError("converted must be a dict")
         self.fast_keys = fast_keys
         self.converted = converted
         self.size = size
         self.longest = longest
+        self.most = most
 
     def __call__(self, dict obj):
         cdef Py_ssize_t position = 0
@@ -282,7 +287,7 @@ cdef class Learner:
         cdef PyObject *item
         cdef PyObject *found
         cdef object name
-        if PyDict_Size(obj) > self.size:
+        if PyDict_Size(obj) > self.most:
             return False
         if PyDict_Size(self.fast_keys) + PyDict_Size(obj) > self.size:
             self.fast_keys.clear()

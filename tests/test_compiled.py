@@ -290,14 +290,17 @@ learnt_objects = st.lists(
 @given(st.lists(learnt_objects, min_size=1, max_size=6), st.sampled_from([4, 9, 8192]))
 def test_the_learner_is_the_reference(objects: list[dict[Any, Any]], size: int) -> None:
     """The compiled ``Learner`` answers and fills the two memos as ``Normalizer._learn``
-    does (with ``_KeyCache.__missing__``), objects after object, bounds included."""
+    does (with ``_KeyCache.__missing__``), objects after object, bounds included (the
+    smallest also makes objects of more than 3 keys huge)."""
     longest = 6 if size < 10 else _normalize._KEY_CACHE_LENGTH
+    most = 3 if size == 4 else _normalize._HUGE
     with (
         mock.patch.object(_normalize, "_KEY_CACHE_SIZE", size),
         mock.patch.object(_normalize, "_KEY_CACHE_LENGTH", longest),
+        mock.patch.object(_normalize, "_HUGE", most),
     ):
         python, compiled = _normalize.Normalizer(), _normalize.Normalizer()
-        learner = speedups.Learner(compiled._fast_keys, compiled._converted, size, longest)
+        learner = speedups.Learner(compiled._fast_keys, compiled._converted, size, longest, most)
         for obj in objects:
             assert learner(obj) == python._learn(obj)
             assert list(compiled._fast_keys.items()) == list(python._fast_keys.items())

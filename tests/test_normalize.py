@@ -800,9 +800,9 @@ def test_an_owned_object_gets_what_a_callers_object_gets(
     """The owned walk (which empties a large object as it renames it) gives the value and the
     issues the caller's walk (which leaves it alone) gives, collisions and empty keys included;
     at the root, as an envelope's context, and as a batch item's."""
-    from segment_spec._normalize import _CONSUMED
+    from segment_spec._normalize import _HUGE
 
-    value = {"type": "track", "context": _big_object(2 * _CONSUMED, extra, at)}
+    value = {"type": "track", "context": _big_object(2 * _HUGE, extra, at)}
     expected = Normalizer().normalize(copy.deepcopy(value))
     got = Normalizer().parts(copy.deepcopy(value), owned=True)
     assert got == (expected.value, expected.issues)
@@ -835,3 +835,27 @@ def test_an_object_emptied_as_it_is_renamed_is_rebuilt_on_a_collision(obj: dict[
     else:
         assert made is None
         assert list(obj.items()) == before
+
+
+@pytest.mark.parametrize("spelled", ["camel", "snake"])
+@pytest.mark.parametrize("owned", [True, False])
+def test_no_memo_keeps_the_keys_of_a_huge_object(spelled: str, owned: bool) -> None:
+    """The keys of an object of more than ``_HUGE`` keys are converted and never learnt (a
+    flood of fresh keys would otherwise fill the memos and push out the keys of real traffic),
+    whether it was just parsed or is the caller's; an object of ``_HUGE`` keys is learnt."""
+    from segment_spec._normalize import _HUGE
+
+    def names(count: int, start: int) -> list[str]:
+        form = "fieldNumber{}" if spelled == "camel" else "field_number_{}"
+        return [form.format(n) for n in range(start, start + count)]
+
+    normalizer = Normalizer()
+    huge, learnt = names(_HUGE + 1, 0), names(_HUGE, _HUGE + 1)
+    for keys in (huge, learnt):
+        value = {"type": "track", "context": dict.fromkeys(keys, 1)}
+        got = normalizer.parts(value, owned=True) if owned else normalizer.normalize(value)
+        context = got[0]["context"] if owned else got.value["context"]
+        assert context == {snake_case(key): 1 for key in keys}
+    memos = (normalizer._converted, normalizer._fast_keys, normalizer.known_snake_keys())
+    assert not any(key in memo for key in huge for memo in memos)
+    assert all(any(key in memo for memo in memos) for key in learnt)
