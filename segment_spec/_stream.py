@@ -255,6 +255,12 @@ def _spanned_size(raw: BinaryIO) -> int | None:
     return info.st_size
 
 
+# Past a span's end, its last line is read on in steps that start at this size and double:
+# a line is usually a few hundred bytes, and reading a whole block for it read each span's
+# bytes about twice (once more by the span after, looking for its first line).
+_STEP_BYTES = 4096
+
+
 class _SpanRead:
     """The read function of a span: its bytes from the start of its first line, then on to
     the end of the line that crosses its end, then nothing."""
@@ -263,6 +269,7 @@ class _SpanRead:
         self._file = file
         self._left = end - file.tell()
         self._done = self._left <= 0
+        self._step = _STEP_BYTES
 
     def read(self, size: int) -> bytes:
         if self._done:
@@ -272,8 +279,17 @@ class _SpanRead:
             self._left -= len(chunk)
             if not chunk or (self._left == 0 and chunk.endswith(b"\n")):
                 self._done = True  # the end of the file, or the span ends with a line
+            elif self._left == 0:
+                # The span ends inside a line, which usually ends within a step: given with
+                # the rest, the span's lines come in one piece, not a block and a line.
+                return chunk + self._crossing(self._step)
             return chunk
-        chunk = self._file.read(size)  # the rest of the line that crosses the end
+        return self._crossing(size)
+
+    def _crossing(self, size: int) -> bytes:
+        """Up to ``size`` more bytes of the line that crosses the span's end, to its end."""
+        chunk = self._file.read(min(size, self._step))
+        self._step *= 2
         cut = chunk.find(b"\n")
         if not chunk or cut >= 0:
             self._done = True
@@ -311,14 +327,16 @@ def span_blocks(block: Block, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]
 def _after_newline(file: BinaryIO, end: int, block_bytes: int) -> int | None:
     """Where the line after the one ``file`` is inside starts, if before ``end``."""
     at = file.tell()
+    step = min(_STEP_BYTES, block_bytes)
     while at < end:
-        chunk = file.read(min(block_bytes, end - at))
+        chunk = file.read(min(step, end - at))
         if not chunk:
             return None
         cut = chunk.find(b"\n")
         if cut >= 0:
             return at + cut + 1 if at + cut + 1 < end else None
         at += len(chunk)
+        step = min(step * 2, block_bytes)
     return None
 
 
@@ -417,7 +435,7 @@ def _line_blocks(name: str, read: Read, pending: bytes, block_bytes: int) -> Ite
     eof = False
     while pending or not eof:
         if not eof and len(pending) < block_bytes:
-            parts = [pending]
+            parts = [pending] if pending else []  # one part is joined without a copy
             size = len(pending)
             while size < block_bytes:
                 more = read(block_bytes - size)
