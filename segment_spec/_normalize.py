@@ -142,6 +142,19 @@ class _Unkept:
         return _name(key) if found is None else found
 
 
+def _unkept(memo: Mapping[Hashable, Hashable]) -> _Names:
+    """An :class:`_Unkept` over ``memo``: the compiled core's when it runs (the same reading,
+    at a fraction of a Python call a key), and for a memo that is a dict.
+
+    >>> _unkept(_KeyCache())["userId"]
+    'user_id'
+    """
+    if speedups is None or not isinstance(memo, dict):
+        return _Unkept(memo)
+    names: _Names = speedups.Unkept(memo, _name)
+    return names
+
+
 # The key rule as the memo runs it: the compiled core's, when it runs (the same function).
 _convert: Final = snake_case if speedups is None else speedups.snake_case
 
@@ -547,7 +560,7 @@ def _walk(
     parsed and nobody else holds it (:meth:`Normalizer.parts`), so a huge object may be emptied
     as it is renamed."""
     leaves = _LEAVES
-    unkept = _Unkept(keys)
+    unkept = _unkept(keys)
     issues = Findings(severity=Severity.WARNING, bounds=issue_bounds(size))
     top: list[Any] = [value]
     # The output made for each input container, by its id and role: a container met again

@@ -313,6 +313,30 @@ cdef class Learner:
         return True
 
 
+cdef class Unkept:
+    """``_normalize._Unkept`` compiled: a memo read, never written, that names the keys of a
+    huge object. An exact string the memo holds gets its entry, one it does not hold its
+    :func:`snake_case`; any other key is named by ``name`` (``_normalize._name``) unless the
+    memo holds it, as the Python class does."""
+
+    cdef object memo  # a dict subclass: read with the dict calls, its __missing__ unused
+    cdef object name
+
+    def __init__(self, memo, name):
+        if not isinstance(memo, dict):
+            raise TypeError("memo must be a dict")
+        self.memo = memo
+        self.name = name
+
+    def __getitem__(self, key):
+        cdef PyObject *found
+        if PyUnicode_CheckExact(key):
+            found = PyDict_GetItem(self.memo, key)
+            return snake_case(key) if found is NULL else <object>found
+        known = self.memo.get(key)
+        return self.name(key) if known is None else known
+
+
 def fast_message(dict message, bint root, dict keys, object learn):
     """``_normalize._fast_message(message, root)``, or None where that raises ``_Slow`` or
     ``RecursionError``."""

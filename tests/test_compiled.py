@@ -17,7 +17,9 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Hashable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from unittest import mock
 
@@ -305,6 +307,38 @@ def test_the_learner_is_the_reference(objects: list[dict[Any, Any]], size: int) 
             assert learner(obj) == python._learn(obj)
             assert list(compiled._fast_keys.items()) == list(python._fast_keys.items())
             assert list(compiled._converted.items()) == list(python._converted.items())
+
+
+@needs_core
+@settings(max_examples=600)
+@given(
+    st.lists(st.one_of(keys, keys.map(_StrKey), st.integers(-3, 3), st.none()), max_size=12),
+    st.lists(keys, max_size=6),
+)
+def test_the_unkept_names_are_the_reference(asked: list[Any], known: list[str]) -> None:
+    """The compiled ``Unkept`` names each key as ``_normalize._Unkept`` does, whether the memo
+    holds it or not (an entry is read as it is, a missing key converted), and neither
+    writes to the memo."""
+    memo = _normalize._KeyCache()
+    for key in known:
+        memo[key]  # learnt as a normalizer learns it
+    before = dict(memo)
+    python, compiled = _normalize._Unkept(memo), speedups.Unkept(memo, _normalize._name)
+    for key in asked:
+        expected = python[key]
+        got = compiled[key]
+        assert got == expected
+        assert type(got) is type(expected)
+    assert memo == before
+    assert isinstance(_normalize._unkept(memo), speedups.Unkept)
+
+
+def test_a_memo_that_is_not_a_dict_is_read_by_the_python_class() -> None:
+    """Only a dict is read with the dict calls; any other mapping gets the Python reading."""
+    memo: MappingProxyType[Hashable, Hashable] = MappingProxyType({"aB": "kept"})
+    names = _normalize._unkept(memo)
+    assert type(names) is _normalize._Unkept
+    assert (names["aB"], names["firstName"], names[3]) == ("kept", "first_name", 3)
 
 
 # --- building the typed message -----------------------------------------------------------------
