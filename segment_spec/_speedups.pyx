@@ -23,7 +23,7 @@ Both walks read the memos the caller hands them and call back to learn a key the
 learner may keep is decided by the constants ``_normalize`` hands it.
 """
 
-from cpython.dict cimport PyDict_GetItem, PyDict_Next, PyDict_SetItem, PyDict_Size
+from cpython.dict cimport PyDict_Contains, PyDict_GetItem, PyDict_Next, PyDict_SetItem, PyDict_Size
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_SET_ITEM
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
@@ -639,3 +639,28 @@ def within(object value, Py_ssize_t budget):
             if _container(member):
                 pending.append(member)
     return True
+
+
+def foreign_at_top(dict value, frozenset foreign):
+    """``_snake_parse._foreign_at_top``: whether an object directly under the root of
+    ``value``, other than its ``integrations``, has a key in ``foreign``."""
+    cdef Py_ssize_t position = 0
+    cdef Py_ssize_t inner
+    cdef PyObject *key
+    cdef PyObject *item
+    cdef PyObject *name
+    cdef PyObject *ignored
+    cdef object integrations = value.get("integrations")
+    while PyDict_Next(value, &position, &key, &item):
+        if not PyDict_CheckExact(<object>item) or <object>item is integrations:
+            continue
+        if PyDict_Size(<object>item) <= len(foreign):
+            inner = 0
+            while PyDict_Next(<object>item, &inner, &name, &ignored):
+                if PySet_Contains(foreign, <object>name) == 1:
+                    return True
+        else:
+            for known in foreign:
+                if PyDict_Contains(<object>item, known) == 1:
+                    return True
+    return False

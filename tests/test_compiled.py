@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from test_values import LEAVES, PYTHON_VALUES, _containers, tangled
 
 import segment_spec
-from segment_spec import CALL_TYPES, _compiled, _message, _normalize, _timestamps
+from segment_spec import CALL_TYPES, _compiled, _message, _normalize, _snake_parse, _timestamps
 from segment_spec._validate import view
 
 try:
@@ -611,3 +611,34 @@ def test_the_compiled_count_asks_what_python_asks() -> None:
         (_List([[1], [2, 3]]), 5),
     ]:
         assert speedups.within(value, budget) is view._within_python(value, budget), value
+
+
+# --- the one-pass snake_case reader's test of destination names ----------------------------------
+
+_NAMES = st.sampled_from(["All", "Segment.io", "Mixpanel", "user_id", "plan", "a"])
+_TOP = st.dictionaries(
+    st.sampled_from(["context", "properties", "traits", "integrations", "custom", "type"]),
+    st.one_of(
+        st.dictionaries(_NAMES, st.integers(0, 1), max_size=6),
+        st.integers(0, 1),
+        st.lists(st.dictionaries(_NAMES, st.integers(0, 1), max_size=2), max_size=2),
+    ),
+    max_size=6,
+)
+
+
+@needs_core
+@settings(max_examples=800)
+@given(_TOP, st.frozensets(_NAMES, max_size=5))
+def test_the_foreign_name_test_is_the_reference(
+    value: dict[str, Any], foreign: frozenset[str]
+) -> None:
+    """Whichever is smaller, an object or the names, the compiled test answers as Python's:
+    a name in an object directly under the root other than integrations, nowhere else."""
+    expected = _snake_parse._foreign_at_top_python(value, foreign)
+    assert speedups.foreign_at_top(value, foreign) is expected
+    assert expected == any(
+        type(member) is dict and key != "integrations" and not foreign.isdisjoint(member)
+        for key, member in value.items()
+    )
+    assert (_snake_parse._foreign_at_top is speedups.foreign_at_top) is segment_spec.COMPILED
