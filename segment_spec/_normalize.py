@@ -560,7 +560,6 @@ def _walk(
     parsed and nobody else holds it (:meth:`Normalizer.parts`), so a huge object may be emptied
     as it is renamed."""
     leaves = _LEAVES
-    unkept = _unkept(keys)
     issues = Findings(severity=Severity.WARNING, bounds=issue_bounds(size))
     top: list[Any] = [value]
     # The output made for each input container, by its id and role: a container met again
@@ -583,7 +582,7 @@ def _walk(
                 new = dict(obj)
             else:
                 huge = len(obj) > _HUGE
-                names = unkept if huge else keys
+                names = _unkept(keys) if huge else keys  # made only for a huge object
                 new = _consumed(obj, names) if owned and huge else None
                 if new is None:
                     new = {names[k]: v for k, v in obj.items()}
@@ -597,7 +596,7 @@ def _walk(
             if pairs is None:  # its items cannot be read: kept as it is, with a warning
                 parent[slot] = obj
                 continue
-            names = unkept if len(pairs) > _HUGE else keys
+            names = _unkept(keys) if len(pairs) > _HUGE else keys
             new = _renamed(pairs, link, issues, names, keep=role == _INTEGRATIONS, plain=False)
         else:
             new = list(obj)

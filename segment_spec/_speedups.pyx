@@ -650,11 +650,13 @@ def foreign_at_top(dict value, frozenset foreign):
     cdef PyObject *item
     cdef PyObject *name
     cdef PyObject *ignored
+    cdef Py_ssize_t names = len(foreign)
     cdef object integrations = value.get("integrations")
     while PyDict_Next(value, &position, &key, &item):
         if not PyDict_CheckExact(<object>item) or <object>item is integrations:
             continue
-        if PyDict_Size(<object>item) <= len(foreign):
+        # Whichever is smaller is read: the object's keys, or the names.
+        if PyDict_Size(<object>item) <= names:
             inner = 0
             while PyDict_Next(<object>item, &inner, &name, &ignored):
                 if PySet_Contains(foreign, <object>name) == 1:
