@@ -17,7 +17,7 @@ from ._issue import Issue, Severity
 from ._message import BuildMessage, Message, ReadTimestamps, message_tools
 from ._normalize import DEFAULT as DEFAULT_NORMALIZER
 from ._normalize import Normalizer
-from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, parse_sized
+from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, parse_body, parse_sized
 from ._reply import Rejection, reject
 from ._select import CALL_TYPES, Schemas, select_call, supported_calls
 from ._snake_parse import SnakeReader
@@ -366,20 +366,29 @@ def _check_one(
                     return refusal
                 envelope.share(snake)
             return _check_normalized(snake, [], strict, allowed, envelope, size, tools, allowance)
-    parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
-    if isinstance(parsed, Issue):
-        return reject([parsed])
+    body: dict[str, Any] | Issue
+    if read and type(data) is bytes:  # the usual body, known to be within the limit
+        body, size = parse_body(data), len(data)
+    else:
+        parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
+        body, size = (parsed, 0) if isinstance(parsed, Issue) else parsed
+    if isinstance(body, Issue):
+        return reject([body])
     value: dict[str, Any]
-    size = parsed[1]
     # Whatever came in, what parse gives is ours: normalizing may keep it as it is.
     if envelope is None:
-        value, found = tools.normalizer.parts(parsed[0], owned=True, size=size)
-        issues = list(found)
+        # The fast path, then (None: it cannot decide) the careful walk: parts(), in two calls.
+        fast = tools.normalizer.fast(body, True)
+        if fast is not None:
+            value, issues = fast, []
+        else:
+            value, found = tools.normalizer.walk(body, owned=True, size=size)
+            issues = list(found)
     else:
-        normalized = tools.normalizer.message(parsed[0], owned=True, size=size)
+        normalized = tools.normalizer.message(body, owned=True, size=size)
         value, issues = normalized.value, list(normalized.issues)
     if read:
-        tools.reader.missed(parsed[0] if value is parsed[0] else None)
+        tools.reader.missed(body if value is body else None)
     if envelope is not None:
         refusal = envelope.too_large(size, value)
         if refusal is not None:

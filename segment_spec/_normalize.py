@@ -205,11 +205,17 @@ class Normalizer:
 
     The module function :func:`normalize` uses :data:`DEFAULT`, the one of the default checker.
 
+    ``fast(value, root)`` is its fast path, for a dict just parsed from a body that nobody else
+    holds (``root``: a whole body, not a batch item): the normalized dict when the value needs
+    neither issues nor the careful walk (``value`` itself when it is in snake_case already),
+    else None. :meth:`parts` tries it first, then :meth:`walk`; the way of a message calls the
+    two itself.
+
     >>> Normalizer().normalize({"firstName": "Ann"}).value
     {'first_name': 'Ann'}
     """
 
-    __slots__ = ("_converted", "_fast", "_fast_keys", "_snake")
+    __slots__ = ("_converted", "_fast_keys", "_snake", "fast")
 
     def __init__(self) -> None:
         self._converted = _KeyCache()
@@ -222,13 +228,13 @@ class Normalizer:
         # key of an object in C, so a message that needs no change is only read, never rebuilt.
         self._snake: set[str] = set()
         if speedups is None:
-            self._fast = _python_fast(self._snake, self._snake_keys, self._fast_keys, self._learn)
+            self.fast = _python_fast(self._snake, self._snake_keys, self._fast_keys, self._learn)
         else:
             # The compiled core's _learn: the same decisions, without a call per key.
             learn = speedups.Learner(
                 self._fast_keys, self._converted, _KEY_CACHE_SIZE, _KEY_CACHE_LENGTH, _HUGE
             )
-            self._fast = _compiled_fast(
+            self.fast = _compiled_fast(
                 speedups, self._snake, self._snake_keys, self._fast_keys, learn
             )
 
@@ -255,9 +261,16 @@ class Normalizer:
         (:func:`~._issue.issue_bounds`; None: the most any message lists).
         """
         if owned and type(value) is dict:
-            fast = self._fast(value, True)
+            fast = self.fast(value, True)
             if fast is not None:
                 return fast, ()
+        return self.walk(value, owned=owned, size=size)
+
+    def walk(
+        self, value: Any, *, owned: bool = False, size: int | None = None
+    ) -> tuple[Any, tuple[Issue, ...]]:
+        """:meth:`parts` without its fast path: the careful walk alone, for a value the fast
+        path has answered None for."""
         if not _is_container(value):
             return value, ()
         return _walk(value, self._converted, _ROOT, size, owned)
@@ -267,7 +280,7 @@ class Normalizer:
         keys, and a ``batch`` key in it is an ordinary key. ``owned`` and ``size`` are as for
         :meth:`parts`."""
         if owned and type(value) is dict:
-            fast = self._fast(value, False)
+            fast = self.fast(value, False)
             if fast is not None:
                 return Normalized(fast, ())
         if not _is_container(value):
@@ -534,15 +547,7 @@ def _compiled_fast(
 ) -> _FastPath:
     """:func:`_python_fast`, by the compiled core ``core`` (``_speedups.pyx``) over the same
     memos."""
-    already_snake = core.already_snake
-    fast_message = core.fast_message
-
-    def fast(message: dict[Any, Any], root: bool) -> dict[Any, Any] | None:
-        if already_snake(message, root, known, snake_keys, fast_keys):
-            return message
-        made: dict[Any, Any] | None = fast_message(message, root, fast_keys, learn)
-        return made
-
+    fast: _FastPath = core.FastPath(known, snake_keys, fast_keys, learn)
     return fast
 
 

@@ -18,6 +18,16 @@ def already_snake(
 ) -> bool: ...
 def within(value: Any, budget: int) -> bool: ...
 
+class FastPath:
+    def __init__(
+        self,
+        known: set[str],
+        snake_keys: Callable[[dict[Any, Any]], bool],
+        keys: dict[Hashable, Hashable],
+        learn: Callable[[Mapping[Hashable, Any]], bool],
+    ) -> None: ...
+    def __call__(self, message: dict[Any, Any], root: bool) -> dict[Any, Any] | None: ...
+
 class Learner:
     def __init__(
         self,

@@ -15,6 +15,7 @@ only faster.
   ``_fast_member`` and ``_fast_batch``): None where that one raises ``_Slow`` or
   ``RecursionError``, and the careful walk then decides.
 - :func:`already_snake` is ``_normalize._already_snake``.
+- :class:`FastPath` is ``_normalize._python_fast``'s function: the two above in one call.
 - :func:`within` is ``_validate.view._within``: the count of a rejected message's members.
 - :class:`Learner` is ``Normalizer._learn`` (with ``_KeyCache.__missing__`` for the keys it
   converts): the fast path calls it on an object with a key it has not met.
@@ -407,7 +408,32 @@ cdef bint _snake_value(object value, object skip, _Known memo, int depth) except
 def already_snake(dict message, bint root, set known, object snake_keys, dict keys):
     """``_normalize._already_snake(message, root)``; False where that raises
     ``RecursionError`` (the fast path and the careful walk then find the same)."""
-    cdef _Known memo = _Known(known, snake_keys, keys)
+    return _already(message, root, _Known(known, snake_keys, keys))
+
+
+cdef class FastPath:
+    """``_normalize._python_fast``'s function over a normalizer's memos: ``FastPath(known,
+    snake_keys, keys, learn)(message, root)`` is ``message`` itself when
+    :func:`already_snake` says so, else what :func:`fast_message` makes (None: the careful
+    walk decides). One call, and the memos read through one object made once (they are
+    cleared in place, never replaced)."""
+
+    cdef _Known memo
+    cdef dict keys
+    cdef object learn
+
+    def __cinit__(self, set known, object snake_keys, dict keys, object learn):
+        self.memo = _Known(known, snake_keys, keys)
+        self.keys = keys
+        self.learn = learn
+
+    def __call__(self, dict message, bint root):
+        if _already(message, root, self.memo):
+            return message
+        return _message(message, root, self.keys, self.learn, 0, False)
+
+
+cdef bint _already(dict message, bint root, _Known memo) except -1:
     if not _keys(message, memo) or (root and "batch" in message):
         return False
     integrations = message.get("integrations")
@@ -447,12 +473,25 @@ cdef class Maker:
         self.count = len(names)
 
     def __call__(self, *values):
-        cdef Py_ssize_t index
         if len(values) != self.count:
             raise TypeError(f"expected {self.count} values, got {len(values)}")
+        return self._make(values, 0, None, None, None)
+
+    cdef object _make(self, tuple common, Py_ssize_t own, object first, object second,
+                      object third):
+        """The instance whose slots hold ``common``, then ``own`` (0 to 3) of ``first``,
+        ``second``, ``third``: what ``self(*common, first, ...)`` makes, without the tuple."""
+        cdef Py_ssize_t index
+        cdef Py_ssize_t shared = len(common)
         made = PyType_GenericAlloc(self.cls, 0)
-        for index in range(self.count):
-            _put(made, <Py_ssize_t>self.offsets[index], values[index])
+        for index in range(shared):
+            _put(made, <Py_ssize_t>self.offsets[index], common[index])
+        if own > 0:
+            _put(made, <Py_ssize_t>self.offsets[shared], first)
+        if own > 1:
+            _put(made, <Py_ssize_t>self.offsets[shared + 1], second)
+        if own > 2:
+            _put(made, <Py_ssize_t>self.offsets[shared + 2], third)
         for index in range(len(self.fixed_offsets)):
             _put(made, <Py_ssize_t>self.fixed_offsets[index], self.fixed_values[index])
         return made
@@ -527,10 +566,12 @@ cdef class TimestampReader:
 cdef class Builder:
     """``_message.build_message``: the usual values (a non-blank string id, a dict) are taken
     as they are, every other one is decided by the Python helpers passed in (``text_id``,
-    ``mapping``, ``text``), and each call's :class:`Maker` builds the message."""
+    ``mapping``, ``text``), and each call's :class:`Maker` builds the message. A dict's values
+    are read without a call; any other Mapping's through its ``get``."""
 
-    cdef object track, identify, page, screen, group, alias
+    cdef Maker track, identify, page, screen, group, alias
     cdef object text_id, mapping, text, parse
+    cdef object empty  # what ``mapping`` gives for None: the one empty mapping
     cdef tuple fields
 
     def __cinit__(self, dict makers, object text_id, object mapping, object text, object parse,
@@ -545,45 +586,75 @@ cdef class Builder:
         self.mapping = mapping
         self.text = text
         self.parse = parse
+        self.empty = mapping(None)
         self.fields = fields
 
     cdef inline object _id(self, object value):
+        if value is None:
+            return None
         if PyUnicode_CheckExact(value) and not _blank(value):
             return value
         return self.text_id(value)
 
     cdef inline object _object(self, object value):
+        if value is None:
+            return self.empty
         return value if PyDict_CheckExact(value) else self.mapping(value)
+
+    cdef inline object _name(self, object value):
+        if value is None:
+            return None
+        return value if PyUnicode_CheckExact(value) else self.text(value)
 
     def __call__(self, str call, object data, list issues, object semantic=None,
                  object times=None):
-        get = data.get  # a dict's, or any Mapping's
+        cdef bint plain = PyDict_CheckExact(data)
+        get = None if plain else data.get  # a Mapping's
         if times is None:
-            times = tuple([self.parse(get(name)) for name in self.fields])
+            times = tuple([self.parse(_get(data, plain, get, name)) for name in self.fields])
         common = (
-            self._id(get("message_id")),
-            self._id(get("user_id")),
-            self._id(get("anonymous_id")),
+            self._id(_get(data, plain, get, "message_id")),
+            self._id(_get(data, plain, get, "user_id")),
+            self._id(_get(data, plain, get, "anonymous_id")),
             times[0], times[1], times[2], times[3],
-            self._object(get("context")),
-            self._object(get("integrations")),
+            self._object(_get(data, plain, get, "context")),
+            self._object(_get(data, plain, get, "integrations")),
             data,
             tuple(issues),
         )
         if call == "track":
-            return self.track(*common, data["event"], self._object(get("properties")), semantic)
+            return self.track._make(
+                common, 3, data["event"], self._object(_get(data, plain, get, "properties")),
+                semantic,
+            )
         if call == "identify":
-            return self.identify(*common, self.mapping(get("traits")))
-        if call == "page":
-            return self.page(*common, self.text(get("name")), self.text(get("category")),
-                             self.mapping(get("properties")))
-        if call == "screen":
-            return self.screen(*common, self.text(get("name")), self.text(get("category")),
-                               self.mapping(get("properties")))
+            return self.identify._make(
+                common, 1, self._object(_get(data, plain, get, "traits")), None, None
+            )
+        if call == "page" or call == "screen":
+            maker = self.page if call == "page" else self.screen
+            return maker._make(
+                common,
+                3,
+                self._name(_get(data, plain, get, "name")),
+                self._name(_get(data, plain, get, "category")),
+                self._object(_get(data, plain, get, "properties")),
+            )
         if call == "group":
-            return self.group(*common, self.text_id(data["group_id"]) or "",
-                              self.mapping(get("traits")))
-        return self.alias(*common, self.text_id(data["previous_id"]) or "")
+            return self.group._make(
+                common, 2, self.text_id(data["group_id"]) or "",
+                self._object(_get(data, plain, get, "traits")), None,
+            )
+        return self.alias._make(common, 1, self.text_id(data["previous_id"]) or "", None, None)
+
+
+cdef inline object _get(object data, bint plain, object get, str key):
+    """``data.get(key)``: for a dict (``plain``) without a call."""
+    cdef PyObject *found
+    if plain:
+        found = PyDict_GetItem(data, key)
+        return None if found is NULL else <object>found
+    return get(key)
 
 
 # --- the validate stage's count of members -------------------------------------------------------

@@ -67,8 +67,12 @@ def test_the_flag_says_which_code_runs() -> None:
     forced = os.environ.get("SEGMENT_SPEC_NO_EXTENSIONS", "") not in ("", "0")
     assert segment_spec.COMPILED is _compiled.COMPILED
     assert segment_spec.COMPILED is (speedups is not None and not forced)
-    runs = segment_spec.Checker()._tools.normalizer._fast.__qualname__
-    assert runs.startswith("_compiled_fast." if segment_spec.COMPILED else "_python_fast.")
+    fast = segment_spec.Checker()._tools.normalizer.fast
+    if segment_spec.COMPILED:
+        assert speedups is not None
+        assert type(fast) is speedups.FastPath
+    else:
+        assert fast.__qualname__.startswith("_python_fast.")
 
 
 @pytest.mark.parametrize("value", ["1", "yes", "true"])

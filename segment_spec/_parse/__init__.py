@@ -36,6 +36,7 @@ __all__ = [
     "decode",
     "describe_type",
     "parse",
+    "parse_body",
     "parse_sized",
     "read_value",
 ]
@@ -112,6 +113,18 @@ def parse_sized(
         value, size = read
     if type(value) is dict:
         return value, size
+    return _not_an_object(value, what)
+
+
+def parse_body(raw: bytes) -> dict[str, Any] | Issue:
+    """:func:`parse` for the usual body: ``bytes`` already known to be within the limit of one
+    message. The same answer, without the tests of what ``data`` is and how large."""
+    value = decode(raw)
+    return value if type(value) is dict else _not_an_object(value, "message")
+
+
+def _not_an_object(value: Any, what: str) -> Issue:
+    """The issue of a read that gave ``value``, which is not an object (or is the issue)."""
     if isinstance(value, Issue):
         return value
     message = f"the {what} must be a JSON object, not {describe_type(value)}"
