@@ -376,17 +376,15 @@ def _check_one(
         return reject([body])
     value: dict[str, Any]
     # Whatever came in, what parse gives is ours: normalizing may keep it as it is.
-    if envelope is None:
-        # The fast path, then (None: it cannot decide) the careful walk: parts(), in two calls.
-        fast = tools.normalizer.fast(body, True)
-        if fast is not None:
-            value, issues = fast, []
-        else:
-            value, found = tools.normalizer.walk(body, owned=True, size=size)
-            issues = list(found)
+    # The fast path, then (None: it cannot decide) the careful walk: parts() (for a batch
+    # item, message()) in two calls.
+    fast = tools.normalizer.fast(body, envelope is None)
+    if fast is not None:
+        value, issues = fast, []
     else:
-        normalized = tools.normalizer.message(body, owned=True, size=size)
-        value, issues = normalized.value, list(normalized.issues)
+        found: tuple[Issue, ...]
+        value, found = tools.normalizer.walk(body, owned=True, size=size, item=envelope is not None)
+        issues = list(found)
     if read:
         tools.reader.missed(body if value is body else None)
     if envelope is not None:

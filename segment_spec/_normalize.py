@@ -267,13 +267,13 @@ class Normalizer:
         return self.walk(value, owned=owned, size=size)
 
     def walk(
-        self, value: Any, *, owned: bool = False, size: int | None = None
+        self, value: Any, *, owned: bool = False, size: int | None = None, item: bool = False
     ) -> tuple[Any, tuple[Issue, ...]]:
-        """:meth:`parts` without its fast path: the careful walk alone, for a value the fast
-        path has answered None for."""
+        """:meth:`parts` (``item``: :meth:`message`) without its fast path: the careful walk
+        alone, for a value the fast path has answered None for."""
         if not _is_container(value):
             return value, ()
-        return _walk(value, self._converted, _ROOT, size, owned)
+        return _walk(value, self._converted, _MESSAGE if item else _ROOT, size, owned)
 
     def message(self, value: Any, *, owned: bool = False, size: int | None = None) -> Normalized:
         """Like :meth:`normalize`, for one message of a batch: its ``integrations`` keep their
@@ -283,9 +283,7 @@ class Normalizer:
             fast = self.fast(value, False)
             if fast is not None:
                 return Normalized(fast, ())
-        if not _is_container(value):
-            return Normalized(value, ())
-        return Normalized(*_walk(value, self._converted, _MESSAGE, size, owned))
+        return Normalized(*self.walk(value, owned=owned, size=size, item=True))
 
     def known_snake_keys(self) -> frozenset[str]:
         """The keys found so far to be their own snake_case (non-empty strings only)."""
