@@ -360,11 +360,8 @@ def _check_one(
             # The size in characters for text: it bounds the issues listed, and batch items,
             # whose size counts exactly, are bytes.
             size = len(data)
-            if envelope is not None:
-                refusal = envelope.too_large(size, snake)
-                if refusal is not None:
-                    return refusal
-                envelope.share(snake)
+            if envelope is not None and (refusal := envelope.admit(size, snake)) is not None:
+                return refusal
             return _check_normalized(snake, [], strict, allowed, envelope, size, tools, allowance)
     body: dict[str, Any] | Issue
     if read and type(data) is bytes:  # the usual body, known to be within the limit
@@ -387,11 +384,8 @@ def _check_one(
         issues = list(found)
     if read:
         tools.reader.missed(body if value is body else None)
-    if envelope is not None:
-        refusal = envelope.too_large(size, value)
-        if refusal is not None:
-            return refusal
-        envelope.share(value)
+    if envelope is not None and (refusal := envelope.admit(size, value)) is not None:
+        return refusal
     return _check_normalized(value, issues, strict, allowed, envelope, size, tools, allowance)
 
 

@@ -21,19 +21,20 @@ single message is, and its size is exactly its bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
+from ._compiled import speedups
 from ._issue import Issue
 from ._normalize import Normalizer, snake_case
 from ._parse import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parse
 from ._reply import Rejection, reject
 from ._select import CALL_TYPES
 
-__all__ = ["Envelope", "Merged", "Shared", "read_envelope"]
+__all__ = ["Envelope", "Merged", "ShareTexts", "Shared", "read_envelope"]
 
 # The envelope in one pass: every member read as a value, except that an array is read into
 # its elements' raw JSON (the batch is the array; another is read element by element after).
@@ -222,21 +223,73 @@ class Merged(Mapping[str, Any]):
         return (type(self), (self.own, self.shared))
 
 
+class ShareTexts:
+    """Give the members of an item (normalized, and ours) whose text repeats from item to item,
+    the call type, the event and the user's ids (``keys``), one string object per text across
+    the batch: each item is parsed on its own, and 2,500 items of one user's events would
+    otherwise each hold a copy of each (50 bytes or more each, against the 43 bytes of JSON of
+    the smallest item). ``texts`` keeps at most ``most`` texts, of at most ``longest``
+    characters each.
+
+    The readable reference of the compiled core's ``TextSharer``, which does the same in C.
+
+    >>> share = ShareTexts({}, ("event",), 256, 1024)
+    >>> first, second = {"event": "Signed Up"}, {"event": "".join(["Signed", " Up"])}
+    >>> share(first); share(second)
+    >>> second["event"] is first["event"]
+    True
+    """
+
+    __slots__ = ("keys", "longest", "most", "texts")
+
+    def __init__(self, texts: dict[str, str], keys: tuple[str, ...], longest: int, most: int):
+        self.texts = texts
+        self.keys = keys
+        self.longest = longest
+        self.most = most
+
+    def __call__(self, message: dict[str, Any]) -> None:
+        texts = self.texts
+        for key in self.keys:
+            text = message.get(key)
+            if type(text) is not str or len(text) > self.longest:
+                continue
+            kept = texts.get(text)
+            if kept is None:
+                if len(texts) < self.most:
+                    texts[text] = text
+            elif kept is not text:
+                message[key] = kept
+
+
+def _text_sharer(texts: dict[str, str]) -> Callable[[dict[str, Any]], None]:
+    """What shares a batch's texts in ``texts``: the compiled core's, where it runs."""
+    if speedups is not None:
+        share: Callable[[dict[str, Any]], None] = speedups.TextSharer(
+            texts, _REPEATED, _TEXT_LONGEST, _TEXTS_KEPT
+        )
+        return share
+    return ShareTexts(texts, _REPEATED, _TEXT_LONGEST, _TEXTS_KEPT)
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """What the envelope gives each item: its non-empty ``context`` and ``integrations``.
 
     ``refusals`` keeps the rejection of each size an item was refused at for being too large
     once merged, so that the items of an envelope too large to merge share a few replies;
-    ``texts``, the texts :meth:`share` makes the items share.
+    ``share`` makes the items share the texts in ``texts`` (:class:`ShareTexts`, or the compiled
+    core's ``TextSharer``).
     """
 
     shared: tuple[Shared, ...]
     refusals: dict[int, Rejection]
-    texts: dict[str, str] = field(default_factory=lambda: dict(_CALL_NAMES))
+    texts: dict[str, str]
+    share: Callable[[dict[str, Any]], None]
 
     @classmethod
     def of(cls, envelope: Mapping[str, Any]) -> Envelope:
+        texts = dict(_CALL_NAMES)
         return cls(
             tuple(
                 Shared.of(name, value)
@@ -244,11 +297,24 @@ class Envelope:
                 if type(value := envelope.get(name)) is dict and value
             ),
             {},
+            texts,
+            _text_sharer(texts),
         )
 
     def added_size(self, message: Mapping[str, Any]) -> int:
         """The bytes merging adds to ``message`` (normalized)."""
         return sum(shared.added(message.get(shared.name)) for shared in self.shared)
+
+    def admit(self, size: int, message: dict[str, Any]) -> Rejection | None:
+        """Take an item of ``size`` bytes (``message``, normalized, and ours) into the batch:
+        the rejection of an item that the merge takes over Segment's limit for one message;
+        otherwise None, once the item shares the batch's repeated texts (:attr:`share`)."""
+        if self.shared:
+            refusal = self.too_large(size, message)
+            if refusal is not None:
+                return refusal
+        self.share(message)
+        return None
 
     def too_large(self, size: int, message: Mapping[str, Any]) -> Rejection | None:
         """The rejection of an item of ``size`` bytes that the merge takes over Segment's
@@ -266,25 +332,6 @@ class Envelope:
             )
             refusal = self.refusals[merged] = reject([Issue((), "too-large", text)])
         return refusal
-
-    def share(self, message: dict[str, Any]) -> None:
-        """Give the members of an item (normalized, and ours) whose text repeats from item to
-        item, the call type, the event and the user's ids, one string object per text across
-        the batch: each item is parsed on its own, and 2,500 items of one user's events would
-        otherwise each hold a copy of each (50 bytes or more each, against the 43 bytes of JSON
-        of the smallest item). At most ``_TEXTS_KEPT`` texts of at most ``_TEXT_LONGEST``
-        characters are kept."""
-        texts = self.texts
-        for key in _REPEATED:
-            text = message.get(key)
-            if type(text) is not str or len(text) > _TEXT_LONGEST:
-                continue
-            kept = texts.get(text)
-            if kept is None:
-                if len(texts) < _TEXTS_KEPT:
-                    texts[text] = text
-            elif kept is not text:
-                message[key] = kept
 
     def merge(self, message: dict[str, Any]) -> dict[str, Any]:
         """``message`` (normalized, and ours) with the envelope's ``context`` and

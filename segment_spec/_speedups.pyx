@@ -16,6 +16,7 @@ only faster.
   ``RecursionError``, and the careful walk then decides.
 - :func:`already_snake` is ``_normalize._already_snake``.
 - :class:`FastPath` is ``_normalize._python_fast``'s function: the two above in one call.
+- :class:`TextSharer` is ``_envelope.ShareTexts``: a batch's items share their repeated texts.
 - :func:`within` is ``_validate.view._within``: the count of a rejected message's members.
 - :class:`Learner` is ``Normalizer._learn`` (with ``_KeyCache.__missing__`` for the keys it
   converts): the fast path calls it on an object with a key it has not met.
@@ -737,3 +738,37 @@ def foreign_at_top(dict value, frozenset foreign):
                 if PyDict_Contains(<object>item, known) == 1:
                     return True
     return False
+
+
+cdef class TextSharer:
+    """``_envelope.ShareTexts``: an item's members named by ``keys`` whose text is in
+    ``texts`` get the string kept there; ``texts`` keeps at most ``most`` texts, of at most
+    ``longest`` characters each."""
+
+    cdef dict texts
+    cdef tuple keys
+    cdef Py_ssize_t longest, most
+
+    def __cinit__(self, dict texts, tuple keys, Py_ssize_t longest, Py_ssize_t most):
+        self.texts = texts
+        self.keys = keys
+        self.longest = longest
+        self.most = most
+
+    def __call__(self, dict message):
+        cdef PyObject *found
+        cdef PyObject *kept
+        cdef object text
+        for key in self.keys:
+            found = PyDict_GetItem(message, key)
+            if found is NULL:
+                continue
+            text = <object>found
+            if not PyUnicode_CheckExact(text) or PyUnicode_GET_LENGTH(text) > self.longest:
+                continue
+            kept = PyDict_GetItem(self.texts, text)
+            if kept is NULL:
+                if PyDict_Size(self.texts) < self.most:
+                    PyDict_SetItem(self.texts, text, text)
+            elif kept != found:
+                PyDict_SetItem(message, key, <object>kept)

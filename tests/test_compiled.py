@@ -445,6 +445,55 @@ def test_reading_timestamps_is_the_reference(message: dict[str, Any]) -> None:
     assert read(message) == expected
 
 
+# Items of one batch: the shared members' values, some repeating (built anew, so equal but
+# not the same object), some too long, some not text, some absent.
+_TEXTS = st.sampled_from(["track", "Order Completed", "u1", "a" * 6, "é", ""])
+_SHARED_VALUE = st.one_of(
+    _TEXTS.map(lambda text: "".join(list(text))),
+    st.text(max_size=8),
+    st.integers(),
+    st.none(),
+    st.just("x" * 7),
+)
+_ITEMS = st.lists(
+    st.dictionaries(
+        st.sampled_from(["type", "event", "user_id", "anonymous_id", "other"]), _SHARED_VALUE
+    ),
+    max_size=12,
+)
+
+
+@needs_core
+@settings(max_examples=600)
+@given(_ITEMS, st.integers(min_value=0, max_value=4))
+def test_sharing_texts_is_the_reference(items: list[dict[str, Any]], most: int) -> None:
+    """The compiled TextSharer keeps the same texts as ShareTexts and gives each item the
+    same objects: equal items, and the same pattern of shared strings."""
+    from segment_spec._envelope import ShareTexts
+
+    keys, longest = ("type", "event", "user_id", "anonymous_id"), 6
+    python_items = [dict(item) for item in items]
+    compiled_items = [dict(item) for item in items]
+    python_texts: dict[str, str] = {}
+    compiled_texts: dict[str, str] = {}
+    python = ShareTexts(python_texts, keys, longest, most)
+    compiled = speedups.TextSharer(compiled_texts, keys, longest, most)
+    for python_item, compiled_item in zip(python_items, compiled_items, strict=True):
+        python(python_item)
+        compiled(compiled_item)
+    assert python_items == items == compiled_items
+    assert python_texts == compiled_texts
+    assert len(python_texts) <= most
+    for index, item in enumerate(items):
+        for key, value in item.items():
+            kept = python_texts.get(value) if key in keys and type(value) is str else None
+            expected = value if kept is None else kept
+            assert python_items[index][key] is expected
+            assert compiled_items[index][key] is (
+                expected if kept is None else compiled_texts[value]
+            )
+
+
 @needs_core
 @pytest.mark.parametrize(
     "text", ["", " ", "\t\n", "\u3000", "\u00a0", "\x1c", " a ", "x", "\u200b"]
