@@ -383,7 +383,11 @@ def _check_one(
         value, found = tools.normalizer.walk(body, owned=True, size=size, item=envelope is not None)
         issues = list(found)
     if read:
-        tools.reader.missed(body if value is body else None)
+        reader = tools.reader
+        # A body that was not snake_case tells a reader that skips bodies nothing (missed()
+        # would return at once): the call is left out, camelCase traffic's usual case.
+        if value is body or not reader.skip:
+            reader.missed(body if value is body else None)
     if envelope is not None and (refusal := envelope.admit(size, value)) is not None:
         return refusal
     return _check_normalized(value, issues, strict, allowed, envelope, size, tools, allowance)
