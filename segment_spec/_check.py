@@ -217,7 +217,21 @@ def _check_normalized(
     ):
         # The usual clean message: the engine finds nothing to report (a track naming a spec
         # event: in its properties either), and its timestamps are read once.
-        fast, event = _fast_check(kind, message, tools.schemas)
+        # The one-pass check: a track's is that of its spec event (None: a track whose event
+        # is not a plain string, or names a spec event only in another letter case: the usual
+        # way reports those).
+        event: Event | None = None
+        fast: Callable[[Any], bool] | None
+        if kind != "track":
+            fast = tools.schemas.oks.get(kind) or tools.schemas.call(kind).ok
+        elif type(name := message.get("event")) is not str:
+            fast = None
+        else:
+            event, exact = resolve_event(name)
+            if event is None:  # a custom event: no semantic check applies
+                fast = tools.schemas.oks.get(kind) or tools.schemas.call(kind).ok
+            else:
+                fast = tools.schemas.track(event) if exact else None
         if fast is not None:
             if fast(message):
                 times = tools.read_timestamps(message)
@@ -252,26 +266,6 @@ def _check_normalized(
         else None
     )
     return _finish(issues, strict, call, message, semantic, envelope, tools)
-
-
-def _fast_check(
-    call: str, message: Mapping[str, Any], schemas: Schemas
-) -> tuple[Callable[[Any], bool] | None, Event | None]:
-    """The one-pass check for a message of ``call``, and the spec event it names (track).
-
-    None for a track whose event is not a plain string, or names a spec event only in another
-    letter case: the usual way reports those."""
-    if call != "track":
-        return schemas.call(call).ok, None
-    name = message.get("event")
-    if type(name) is not str:
-        return None, None
-    event, exact = resolve_event(name)
-    if event is None:  # a custom event: no semantic check applies
-        return schemas.call(call).ok, None
-    if exact:
-        return schemas.track(event), event
-    return None, None
 
 
 def _semantic_issues(

@@ -97,13 +97,16 @@ class Schemas:
     threads may compile the same schema once each, and keep either.
     """
 
-    __slots__ = ("_calls", "_engine", "_events", "_lock", "_tracks")
+    __slots__ = ("_calls", "_engine", "_events", "_lock", "_tracks", "oks")
 
     def __init__(self, engine: Engine | None = None) -> None:
         self._engine = engine
         # By call name, so that the usual message needs no URI built to find its schema.
         self._calls: dict[str, Compiled] = {}
         self._tracks: dict[Event, Callable[[Any], bool]] = {}
+        # Each call's one-pass check by name, once compiled: the usual message reads it with
+        # one dict lookup.
+        self.oks: dict[str, Callable[[Any], bool]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -120,6 +123,7 @@ class Schemas:
         compiled = self._calls.get(call)
         if compiled is None:
             compiled = self._calls[call] = self.engine.compile(f"{BASE_URI}{call}.json")
+            self.oks[call] = compiled.ok
         return compiled
 
     def identity(self) -> Compiled:
