@@ -216,22 +216,22 @@ def _check_normalized(
         and (supported is None or kind in supported)
     ):
         # The usual clean message: the engine finds nothing to report (a track naming a spec
-        # event: in its properties either), and its timestamps are read once.
-        # The one-pass check: a track's is that of its spec event (None: a track whose event
-        # is not a plain string, or names a spec event only in another letter case: the usual
-        # way reports those).
+        # event: in its properties either), and its timestamps are read once. The one-pass
+        # check is the call's; a track naming a spec event takes its event's, and one whose
+        # event is not a plain string, or names a spec event only in another letter case,
+        # none (the usual way reports those).
         event: Event | None = None
-        fast: Callable[[Any], bool] | None
-        if kind != "track":
-            fast = tools.schemas.oks.get(kind) or tools.schemas.call(kind).ok
-        elif type(name := message.get("event")) is not str:
-            fast = None
-        else:
-            event, exact = resolve_event(name)
-            if event is None:  # a custom event: no semantic check applies
-                fast = tools.schemas.oks.get(kind) or tools.schemas.call(kind).ok
+        fast: Callable[[Any], bool] | None = (
+            tools.schemas.oks.get(kind) or tools.schemas.call(kind).ok
+        )
+        if kind == "track":
+            name = message.get("event")
+            if type(name) is not str:
+                fast = None
             else:
-                fast = tools.schemas.track(event) if exact else None
+                event, exact = resolve_event(name)
+                if event is not None:  # (a custom event keeps the call's check)
+                    fast = tools.schemas.track(event) if exact else None
         if fast is not None:
             if fast(message):
                 times = tools.read_timestamps(message)

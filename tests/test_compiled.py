@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import importlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -61,6 +62,8 @@ def test_the_core_is_built_wherever_a_compiler_is() -> None:
     if _compiler() is None:
         pytest.skip("no C compiler on this machine: the pure-Python code is what runs")
     assert speedups is not None, "a C compiler is here, but segment_spec._speedups was not built"
+    walk = importlib.util.find_spec("segment_spec._normalize_compiled")
+    assert walk is not None, "a C compiler is here, but the careful walk was not compiled"
 
 
 def test_the_flag_says_which_code_runs() -> None:

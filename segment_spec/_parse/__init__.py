@@ -119,10 +119,7 @@ def parse_sized(
 def parse_body(raw: bytes) -> dict[str, Any] | Issue:
     """:func:`parse` for the usual body: ``bytes`` already known to be within the limit of one
     message. The same answer, without the tests of what ``data`` is and how large."""
-    try:  # decode()'s first step, in this frame: it runs once a message
-        value = _DECODE(raw)
-    except (msgspec.DecodeError, ValueError, RecursionError):
-        value = decode(raw)  # which says why
+    value = decode(raw)
     return value if type(value) is dict else _not_an_object(value, "message")
 
 
