@@ -308,8 +308,9 @@ def check(
     """Check one Segment message and return it typed, or the reply that rejects it.
 
     Args:
-        data: The request body as bytes or JSON text, or an already-parsed mapping (camelCase
-            or snake_case keys).
+        data: The request body as bytes (or any bytes-like object: ``bytearray``,
+            ``memoryview``, ``msgspec.Raw``) or JSON text, or an already-parsed mapping
+            (camelCase or snake_case keys).
         strict: Turn warnings (key collisions, semantic deviations, ...) into rejections.
         supported: The call types this destination handles, e.g. ``{"track", "identify"}``;
             any other call type gets a 501. None (the default) accepts all six.
@@ -343,10 +344,11 @@ def _check_one(
     """:func:`check` once its arguments are checked; with ``envelope`` and ``allowance``, for
     an item of a batch."""
     # A body in snake_case, as Segment forwards it, is read and key-checked in one pass. (A
-    # character is at most 4 UTF-8 bytes: text that might be too long takes the usual way.)
+    # character is at most 4 UTF-8 bytes: text that might be too long takes the usual way.) A
+    # batch item comes as the msgspec.Raw that holds its bytes, read as they are, uncopied.
     read = False
-    if (type(data) is bytes or type(data) is str) and len(data) * (
-        1 if type(data) is bytes else 4
+    if (type(data) is bytes or type(data) is msgspec.Raw or type(data) is str) and len(data) * (
+        4 if type(data) is str else 1
     ) <= MAX_MESSAGE_BYTES:
         read = True
         snake = tools.reader.read(data)
@@ -358,7 +360,7 @@ def _check_one(
                 return refusal
             return _check_normalized(snake, [], strict, allowed, envelope, size, tools, allowance)
     body: dict[str, Any] | Issue
-    if read and type(data) is bytes:  # the usual body, known to be within the limit
+    if read and (type(data) is bytes or type(data) is msgspec.Raw):  # known to be within the limit
         body, size = parse_body(data), len(data)
     else:
         parsed = parse_sized(data, limit=MAX_MESSAGE_BYTES)
@@ -503,11 +505,12 @@ def _check_items(
     for index in range(len(items)):
         item = items[index]
         items[index] = None
-        if type(item) is not msgspec.Raw:
-            yield _check_one(item, strict, allowed, envelope, tools, allowance)
-            continue
-        result = _check_one(bytes(item), strict, allowed, envelope, tools, allowance)
-        if isinstance(result, Rejection) and result.issues[0].keyword == "invalid-json":
+        result = _check_one(item, strict, allowed, envelope, tools, allowance)
+        if (
+            type(item) is msgspec.Raw
+            and isinstance(result, Rejection)
+            and result.issues[0].keyword == "invalid-json"
+        ):
             # msgspec checked the body's syntax, not its UTF-8 or its numbers: the item holds
             # what makes the whole body something other than JSON.
             raise _NotJSON(result.issues[0])

@@ -63,7 +63,7 @@ def read_envelope(
     values already read by :func:`~._parse.read_value`. ``batch`` may be missing or not an array:
     the envelope's schema says so.
     """
-    if isinstance(data, bytes | bytearray | memoryview | str):
+    if isinstance(data, bytes | bytearray | memoryview | msgspec.Raw | str):
         raw = data if isinstance(data, bytes | str) else bytes(data)
         size = len(raw) if isinstance(raw, bytes) or raw.isascii() else len(raw.encode())
         if size > MAX_BATCH_BYTES:

@@ -11,6 +11,7 @@ import math
 import time
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -228,6 +229,28 @@ def test_a_body_with_a_byte_order_mark_is_told_what_it_is() -> None:
         assert "byte order mark" in reply.body["message"]
         assert "UTF-8" not in reply.body["message"]
         assert "byte order mark" in refused(check_batch(body)).body["message"]
+
+
+_BODIES = [
+    json.dumps(TRACK).encode(),
+    b'{"type":"track","event":"E","user_id":"u1","properties":{"order_id":7}}',
+    b"\xef\xbb\xbf" + json.dumps(TRACK).encode(),  # a byte order mark
+    b'{"type":"track","event":"\xff","userId":"u1"}',  # not UTF-8
+    b'{"type":"track","event":"E","userId":"u1","x":' + b"[" * 1000 + b"]" * 1000 + b"}",
+    b'{"type":"track","event":"E","userId":"u1","x":NaN}',
+    json.dumps(track_with(properties={"x": "y" * 40_000})).encode(),  # over 32 KiB
+    b"[1, 2]",
+]
+
+
+@pytest.mark.parametrize("body", _BODIES)
+@pytest.mark.parametrize("kind", [bytearray, memoryview, msgspec.Raw])
+def test_a_bytes_like_body_gets_the_answer_of_its_bytes(body: bytes, kind: type) -> None:
+    """Batch items are checked as the msgspec.Raw that holds their bytes: any bytes-like body,
+    alone or as a batch, is read as the bytes it holds, errors and limits included."""
+    assert repr(check(kind(body))) == repr(check(body))
+    batch = b'{"batch":[' + body + b"]}"
+    assert repr(check_batch(kind(batch))) == repr(check_batch(batch))
 
 
 def test_a_number_past_a_double_is_the_same_400_in_a_batch_body() -> None:

@@ -93,7 +93,7 @@ def parse_sized(
     UTF-8), as compact JSON for a value."""
     value: Any
     # The exact-type test first: bytes is the usual request body, and the test is cheap.
-    if type(data) is bytes or isinstance(data, bytes | bytearray | memoryview):
+    if type(data) is bytes or isinstance(data, bytes | bytearray | memoryview | msgspec.Raw):
         raw = data if type(data) is bytes else bytes(data)
         size = len(raw)
         if size > limit:
@@ -116,9 +116,10 @@ def parse_sized(
     return _not_an_object(value, what)
 
 
-def parse_body(raw: bytes) -> dict[str, Any] | Issue:
-    """:func:`parse` for the usual body: ``bytes`` already known to be within the limit of one
-    message. The same answer, without the tests of what ``data`` is and how large."""
+def parse_body(raw: bytes | msgspec.Raw) -> dict[str, Any] | Issue:
+    """:func:`parse` for the usual body: ``bytes`` (or a batch item's ``msgspec.Raw``) already
+    known to be within the limit of one message. The same answer, without the tests of what
+    ``data`` is and how large."""
     value = decode(raw)
     return value if type(value) is dict else _not_an_object(value, "message")
 
@@ -131,13 +132,15 @@ def _not_an_object(value: Any, what: str) -> Issue:
     return Issue((), "not-an-object", message)
 
 
-def decode(text: bytes | str, low_memory: bool = False) -> Any:
+def decode(text: bytes | msgspec.Raw | str, low_memory: bool = False) -> Any:
     """Read one JSON text of any size into a value (integers exact), or the :class:`Issue`
-    that says why it is not JSON."""
+    that says why it is not JSON. A ``msgspec.Raw`` is read as the bytes it holds."""
     try:
         return _DECODE(text)
     # Both are named: msgspec.DecodeError is not a ValueError in every supported release.
     except (msgspec.DecodeError, ValueError, RecursionError):
+        if type(text) is msgspec.Raw:  # the rereaders take bytes
+            text = bytes(text)
         if text.startswith(_BOM) if isinstance(text, bytes) else text.startswith("\ufeff"):
             detail = "it starts with a byte order mark (U+FEFF), which JSON sent over HTTP must not"
             return Issue((), "invalid-json", f"the body is not valid JSON ({detail})")
