@@ -476,7 +476,7 @@ def _check_batch(
     shared_integrations = envelope.get("integrations")
     write_key = envelope.get("write_key")
     return Batch(
-        results=tuple(results),
+        results=results,
         context=shared_context if isinstance(shared_context, Mapping) else {},
         integrations=shared_integrations if isinstance(shared_integrations, Mapping) else {},
         write_key=write_key if isinstance(write_key, str) else None,

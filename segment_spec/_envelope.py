@@ -30,7 +30,7 @@ import msgspec
 from ._compiled import speedups
 from ._issue import Issue
 from ._normalize import Normalizer, snake_case
-from ._parse import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parse
+from ._parse import BYTES_LIKE, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parse
 from ._reply import Rejection, reject
 from ._select import CALL_TYPES
 
@@ -63,7 +63,7 @@ def read_envelope(
     values already read by :func:`~._parse.read_value`. ``batch`` may be missing or not an array:
     the envelope's schema says so.
     """
-    if isinstance(data, bytes | bytearray | memoryview | msgspec.Raw | str):
+    if isinstance(data, (BYTES_LIKE, str)):
         raw = data if isinstance(data, bytes | str) else bytes(data)
         size = len(raw) if isinstance(raw, bytes) or raw.isascii() else len(raw.encode())
         if size > MAX_BATCH_BYTES:

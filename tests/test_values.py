@@ -96,6 +96,7 @@ def test_a_batch_that_contains_itself_is_a_400_at_once() -> None:
     [
         ({1, 2}, "properties.x is not a JSON value (a set)"),
         (b"bytes", "properties.x is not a JSON value (bytes)"),
+        (msgspec.Raw(b"1"), "properties.x is not a JSON value (bytes)"),
         (object(), "properties.x is not a JSON value (an object of type object)"),
         (3 + 4j, "properties.x is not a JSON value (an object of type complex)"),
         (math.nan, "properties.x is not a finite number (JSON has no NaN or infinity)"),

@@ -26,9 +26,10 @@ import msgspec
 import orjson
 
 from .._issue import Issue
-from .value import MAX_DEPTH, describe_type, max_integer_digits, read_value
+from .value import BYTES_LIKE, MAX_DEPTH, describe_type, max_integer_digits, read_value
 
 __all__ = [
+    "BYTES_LIKE",
     "MAX_BATCH_BYTES",
     "MAX_BATCH_ITEMS",
     "MAX_DEPTH",
@@ -93,7 +94,7 @@ def parse_sized(
     UTF-8), as compact JSON for a value."""
     value: Any
     # The exact-type test first: bytes is the usual request body, and the test is cheap.
-    if type(data) is bytes or isinstance(data, bytes | bytearray | memoryview | msgspec.Raw):
+    if type(data) is bytes or isinstance(data, BYTES_LIKE):
         raw = data if type(data) is bytes else bytes(data)
         size = len(raw)
         if size > limit:

@@ -29,10 +29,13 @@ import orjson
 
 from .._issue import Issue, dotted
 
-__all__ = ["MAX_DEPTH", "describe_type", "max_integer_digits", "read_value"]
+__all__ = ["BYTES_LIKE", "MAX_DEPTH", "describe_type", "max_integer_digits", "read_value"]
 
 # orjson's limit, which the text reader applies too: deeper bodies are not valid JSON here.
 MAX_DEPTH: Final = 1024
+# What is bytes to this library: at the top, a body read as the bytes it holds (a batch's items
+# come as msgspec.Raw); inside a value, what JSON cannot hold.
+BYTES_LIKE: Final = (bytes, bytearray, memoryview, msgspec.Raw)
 _NONE: Final = type(None)
 # Exact types copied as they are by the fast copy; a float is checked to be finite first.
 _PLAIN: Final = frozenset({str, int, bool, _NONE})
@@ -363,7 +366,7 @@ def _kind(value: Any) -> str:
     """What a value that is not JSON is, in words (its type, never its content)."""
     if isinstance(value, set | frozenset):
         return "a set"
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, BYTES_LIKE):
         return "bytes"
     if value is None or isinstance(value, str | int | float):
         return describe_type(value)
