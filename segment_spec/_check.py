@@ -17,7 +17,7 @@ from ._issue import Issue, Severity
 from ._message import BuildMessage, Message, ReadTimestamps, message_tools
 from ._normalize import DEFAULT as DEFAULT_NORMALIZER
 from ._normalize import Normalizer
-from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, parse_body, parse_sized
+from ._parse import MAX_BATCH_ITEMS, MAX_MESSAGE_BYTES, not_an_object, parse_body, parse_sized
 from ._reply import Rejection, reject
 from ._select import CALL_TYPES, Schemas, select_call, supported_calls
 from ._snake_parse import SnakeReader
@@ -460,7 +460,10 @@ def _check_batch(
         return reject([Issue(("batch",), "too-large", text)])
     validator = tools.schemas.batch()
     if not validator.ok(envelope):
-        envelope_issues.extend(validator.report(envelope))
+        # The items are checked one by one below, their count above: the envelope's issues are
+        # its own, the same whether its items were read already or are still raw JSON.
+        shell = {**envelope, "batch": []} if isinstance(items, list) else envelope
+        envelope_issues.extend(validator.report(shell))
     if strict:
         envelope_issues = [issue.as_error() for issue in envelope_issues]
     if any(issue.is_error for issue in envelope_issues):
@@ -505,7 +508,13 @@ def _check_items(
     for index in range(len(items)):
         item = items[index]
         items[index] = None
-        result = _check_one(item, strict, allowed, envelope, tools, allowance)
+        # An item read already (a body passed parsed, or one msgspec could not read) is a
+        # value: a string there is a JSON string, not JSON text as a string given to check is.
+        result = (
+            reject([not_an_object(item, "message")])
+            if type(item) is str
+            else _check_one(item, strict, allowed, envelope, tools, allowance)
+        )
         if (
             type(item) is msgspec.Raw
             and isinstance(result, Rejection)

@@ -212,6 +212,37 @@ def test_an_envelope_context_over_32_kib_makes_every_item_too_large() -> None:
     assert {r.issues[0].keyword for _, r in result.rejections} == {"too-large"}
 
 
+def test_a_string_item_is_a_json_string_whether_the_batch_is_bytes_or_parsed() -> None:
+    """An item of a batch passed parsed is a value: a string there is a JSON string, refused
+    as a string item of the same batch in bytes is, even when it holds a message's JSON text
+    (which check, given that string alone, reads as the message)."""
+    text = json.dumps(GOOD)
+    assert isinstance(check(text), Track)
+    items = [text, "", "[]", GOOD]
+    in_bytes, parsed = check_batch(orjson.dumps({"batch": items})), check_batch({"batch": items})
+    assert isinstance(in_bytes, Batch)
+    assert isinstance(parsed, Batch)
+    assert list(parsed.results) == list(in_bytes.results)
+    *strings, last = parsed.results
+    for result in strings:
+        assert isinstance(result, Rejection)
+        assert result.body == {"message": "the message must be a JSON object, not a string"}
+    assert isinstance(last, Track)
+
+
+def test_the_envelope_issues_of_a_batch_of_large_items_are_its_own() -> None:
+    """The envelope's schema is shown the envelope, not its items: a batch passed parsed,
+    whose items are many values, gets the envelope issues its bytes get, with no note that
+    only part of it was searched."""
+    item = {**GOOD, "properties": {f"p{n}": [n, {"q": n}] for n in range(300)}}
+    body = {"batch": [item] * 20, "context": ["not", "an", "object"]}
+    in_bytes, parsed = check_batch(orjson.dumps(body)), check_batch(body)
+    assert isinstance(in_bytes, Batch)
+    assert isinstance(parsed, Batch)
+    assert parsed.issues == in_bytes.issues
+    assert [(issue.path, issue.keyword) for issue in parsed.issues] == [(("context",), "type")]
+
+
 def test_envelope_issues_are_reported_once_for_the_batch() -> None:
     """A deviation of the envelope's context is the batch's warning, not each item's."""
     result = check_batch(orjson.dumps(envelope(GOOD, GOOD, context={"ip": 5})))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -90,6 +91,30 @@ def test_check_never_raises_on_bytes(raw: bytes) -> None:
     _assert_result(check(raw))
     result = check_batch(raw)
     assert isinstance(result, Rejection) or result.results is not None
+
+
+_envelope_parts = st.dictionaries(
+    st.sampled_from(["context", "integrations", "writeKey", "sentAt", "extra"]),
+    json_values,
+    max_size=3,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(messages, json_values), max_size=5), _envelope_parts, st.booleans())
+def test_a_batch_gets_one_answer_in_bytes_and_parsed(
+    items: list[Any], parts: dict[str, Any], strict: bool
+) -> None:
+    """A batch read from its bytes (items as raw JSON) and the same batch passed parsed
+    (items as values) get the same answer; with nothing beside the items, each item gets what
+    check gives its bytes. The bytes are compact JSON as msgspec writes it: a value is
+    measured as that (docs/reliability.md), and the size bounds the issues listed."""
+    body = {**parts, "batch": items}
+    in_bytes = check_batch(msgspec.json.encode(body), strict=strict)
+    assert repr(check_batch(body, strict=strict)) == repr(in_bytes)
+    if not parts and not isinstance(in_bytes, Rejection):
+        alone = [check(msgspec.json.encode(item), strict=strict) for item in items]
+        assert list(in_bytes.results) == alone
 
 
 @settings(max_examples=300, deadline=None)

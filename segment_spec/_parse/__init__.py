@@ -36,6 +36,7 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "decode",
     "describe_type",
+    "not_an_object",
     "parse",
     "parse_body",
     "parse_sized",
@@ -114,7 +115,7 @@ def parse_sized(
         value, size = read
     if type(value) is dict:
         return value, size
-    return _not_an_object(value, what)
+    return not_an_object(value, what)
 
 
 def parse_body(raw: bytes | msgspec.Raw) -> dict[str, Any] | Issue:
@@ -122,11 +123,13 @@ def parse_body(raw: bytes | msgspec.Raw) -> dict[str, Any] | Issue:
     known to be within the limit of one message. The same answer, without the tests of what
     ``data`` is and how large."""
     value = decode(raw)
-    return value if type(value) is dict else _not_an_object(value, "message")
+    return value if type(value) is dict else not_an_object(value, "message")
 
 
-def _not_an_object(value: Any, what: str) -> Issue:
-    """The issue of a read that gave ``value``, which is not an object (or is the issue)."""
+def not_an_object(value: Any, what: str) -> Issue:
+    """The issue of a read that gave ``value``, which is not an object (or is the issue); also
+    that of a batch item that is a JSON value other than an object, a string included (an
+    item is never JSON text to read)."""
     if isinstance(value, Issue):
         return value
     message = f"the {what} must be a JSON object, not {describe_type(value)}"
