@@ -65,7 +65,11 @@ def read_envelope(
     """
     if isinstance(data, (BYTES_LIKE, str)):
         raw = data if isinstance(data, bytes | str) else bytes(data)
-        size = len(raw) if isinstance(raw, bytes) or raw.isascii() else len(raw.encode())
+        size = (
+            len(raw)
+            if isinstance(raw, bytes) or raw.isascii()
+            else len(raw.encode("utf-8", "surrogatepass"))
+        )
         if size > MAX_BATCH_BYTES:
             text = f"the batch is {size:,} bytes; Segment's limit is {MAX_BATCH_BYTES:,} bytes"
             return Issue((), "too-large", text)

@@ -224,6 +224,34 @@ def test_a_value_and_its_json_text_get_one_answer(value: Any) -> None:
     assert from_value.issues[0].keyword == from_bytes.issues[0].keyword == "invalid-json"
 
 
+@pytest.mark.parametrize(
+    "batch",
+    [
+        {"batch": [track_with(event="\ud800")]},  # in an item
+        {"batch": [TRACK], "extra": "\udfff"},  # beside the items, where nothing reads again
+        {"batch": [TRACK], "\udc00": 1},  # in a key
+        "\ud83d",  # the body is one string
+    ],
+)
+def test_a_batch_body_with_a_lone_surrogate_is_not_json(batch: Any) -> None:
+    """In a batch's body as in a message's: a lone surrogate, as an escape or, in text, as a
+    character, makes the whole body something other than JSON, and so does the same value
+    passed parsed (which names the place). A batch in text is never measured by encoding it
+    strictly, which raised UnicodeEncodeError."""
+    escaped = json.dumps(batch)  # \ud800 escapes
+    text = json.dumps(batch, ensure_ascii=False)  # the lone surrogates themselves
+    for body in (escaped.encode(), escaped, text):
+        reply = refused(check_batch(body))
+        assert reply.issues[0].keyword == "invalid-json"
+        assert "lone surrogate" in reply.body["message"]
+    if isinstance(batch, dict):
+        parsed = refused(check_batch(batch))
+        assert parsed.issues[0].keyword == "invalid-json"
+        assert "lone surrogate" in parsed.body["message"]
+    pair = json.dumps({"batch": [track_with(event="\ud83d\ude00")]})  # a pair is a character
+    assert isinstance(check_batch(pair.encode()), Batch)
+
+
 def test_a_body_with_a_byte_order_mark_is_told_what_it_is() -> None:
     for body in (b"\xef\xbb\xbf" + json.dumps(TRACK).encode(), "\ufeff" + json.dumps(TRACK)):
         reply = refused(check(body))

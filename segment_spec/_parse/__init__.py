@@ -162,6 +162,7 @@ _BOM = b"\xef\xbb\xbf"
 # digits; the standard library keeps them exact, so a body with a run of 19+ digits is then read
 # by it. The run is found by mapping every digit to "1" and everything else to "0".
 _DECODE = msgspec.json.Decoder().decode
+_ENCODE = msgspec.json.Encoder().encode
 _DIGIT_MAP = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256))
 _LONG_RUN = b"1" * 19
 
@@ -203,17 +204,23 @@ def _refuse_constant(text: str) -> float:
 
 def _reread_low_memory(raw: bytes | str) -> Any:
     """Read a body msgspec refused with the standard library's parser held to the same rules:
-    UTF-8 only, no NaN or Infinity, no number too large for a double; integers are exact."""
+    UTF-8 only, no NaN or Infinity, no number too large for a double, no lone surrogate;
+    integers are exact."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         return Issue((), "invalid-json", "the body is not valid JSON (it is not valid UTF-8)")
     try:
-        return json.loads(text, parse_float=_finite, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_float=_finite, parse_constant=_refuse_constant)
+        # The standard library reads a lone surrogate (an escape such as \ud800, or such a
+        # character in text) where msgspec and orjson refuse one; msgspec's writer refuses it
+        # too, anywhere in the value, keys included. This is the rare path: msgspec refused.
+        _ENCODE(value)
+        return value
+    except UnicodeEncodeError:
+        detail = "it holds a lone surrogate, which is not valid Unicode"
     except json.JSONDecodeError as error:
-        if "surrogate" in error.msg:
-            detail = "it holds a lone surrogate, which is not valid Unicode"
-        elif error.pos >= len(text) or not text.strip():
+        if error.pos >= len(text) or not text.strip():
             detail = "it ends before the JSON value is complete"
         else:
             detail = f"line {error.lineno}, column {error.colno}"
