@@ -8,6 +8,7 @@ SEED_DIR -max_total_time=60``, or all of them through ``python fuzz/run.py``.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,27 @@ def seeds() -> list[bytes]:
 
 
 def json_value(data: bytes) -> tuple[bool, Any]:
-    """The input read by the standard library, when it is JSON it reads exactly."""
+    """The input read by the standard library, when it is JSON in UTF-8 that it reads exactly:
+    not NaN, the infinities or a number beyond a double's range, which the standard library
+    reads and JSON does not have (a later duplicate key could hide one from the value). Not a
+    string either: given as ``str``, a value is JSON text, another input. (From bytes, the
+    standard library would also guess UTF-16 and UTF-32.)"""
     try:
-        return True, json.loads(data)
+        value = json.loads(data.decode("utf-8"), parse_constant=_refuse, parse_float=_finite)
     except (ValueError, RecursionError):
         return False, None
+    return not isinstance(value, str), value
+
+
+def _refuse(text: str) -> float:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text} is beyond a double's range")
+    return number
 
 
 def check_reply(result: Any) -> None:
