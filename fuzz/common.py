@@ -34,7 +34,8 @@ def json_value(data: bytes) -> tuple[bool, Any]:
     not NaN, the infinities or a number beyond a double's range, which the standard library
     reads and JSON does not have (a later duplicate key could hide one from the value). Not a
     string either: given as ``str``, a value is JSON text, another input. (From bytes, the
-    standard library would also guess UTF-16 and UTF-32.)"""
+    standard library would also guess UTF-16 and UTF-32.) The rules are written here again, not
+    taken from the package: an oracle must not share the code it checks."""
     try:
         value = json.loads(data.decode("utf-8"), parse_constant=_refuse, parse_float=_finite)
     except (ValueError, RecursionError):

@@ -30,7 +30,7 @@ import msgspec
 from ._compiled import speedups
 from ._issue import Issue
 from ._normalize import Normalizer, snake_case
-from ._parse import BYTES_LIKE, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parse
+from ._parse import BYTES_LIKE, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, parse, text_size
 from ._reply import Rejection, reject
 from ._select import CALL_TYPES
 
@@ -65,11 +65,7 @@ def read_envelope(
     """
     if isinstance(data, (BYTES_LIKE, str)):
         raw = data if isinstance(data, bytes | str) else bytes(data)
-        size = (
-            len(raw)
-            if isinstance(raw, bytes) or raw.isascii()
-            else len(raw.encode("utf-8", "surrogatepass"))
-        )
+        size = len(raw) if isinstance(raw, bytes) else text_size(raw)
         if size > MAX_BATCH_BYTES:
             text = f"the batch is {size:,} bytes; Segment's limit is {MAX_BATCH_BYTES:,} bytes"
             return Issue((), "too-large", text)

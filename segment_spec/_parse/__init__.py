@@ -41,6 +41,7 @@ __all__ = [
     "parse_body",
     "parse_sized",
     "read_value",
+    "text_size",
 ]
 
 # Segment's documented limits (segment-docs, HTTP API page): 32 KB per message, 500 KB per
@@ -103,8 +104,7 @@ def parse_sized(
         value = decode(raw, low_memory)
     elif isinstance(data, str):
         text = data if type(data) is str else str.__str__(data)
-        # isascii() reads a flag: only text with other characters is encoded to be measured.
-        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        size = text_size(text)
         if size > limit:
             return _too_large(size, limit, what)
         value = decode(text, low_memory)
@@ -116,6 +116,13 @@ def parse_sized(
     if type(value) is dict:
         return value, size
     return not_an_object(value, what)
+
+
+def text_size(text: str) -> int:
+    """The size of ``text`` in UTF-8, as it would be sent; a lone surrogate counts as the three
+    bytes it would take, so text that is not valid Unicode is measured, not refused, here."""
+    # isascii() reads a flag: only text with other characters is encoded to be measured.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def parse_body(raw: bytes | msgspec.Raw) -> dict[str, Any] | Issue:
