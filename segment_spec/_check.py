@@ -247,17 +247,14 @@ def _check_normalized(
         if selection.issue.keyword != "unsupported-type":
             # Whatever the call, it needs user_id or anonymous_id (alias: user_id), so a
             # message without a usable type still hears about missing ids.
-            identity = tools.schemas.identity()
-            if not identity.ok(message):
-                issues.extend(identity.report(message, size=size, allowance=allowance))
+            issues.extend(tools.schemas.identity_issues(message, size))
         return reject(issues)
     call = selection.call
     if selection.warning is not None:
         issues.append(selection.warning)
         message = {**message, "type": call}
-    validator = tools.schemas.call(call)
-    if refused or not validator.ok(message):
-        issues.extend(validator.report(message, size=size, allowance=allowance))
+    if refused or not tools.schemas.call(call).ok(message):
+        issues.extend(tools.schemas.report(call, message, size, allowance))
         if any(issue.is_error for issue in issues):
             return _refuse(issues, strict)
     semantic = (

@@ -29,8 +29,10 @@ from .exceptions import SchemaError
 
 __all__ = [
     "BASE_URI",
+    "IDENTITY_PART",
     "LENIENT_BASE_URI",
     "NOT_BLANK",
+    "PARTED",
     "SchemaStore",
     "declared_types",
     "declaring",
@@ -39,10 +41,16 @@ __all__ = [
     "lenient_form",
     "store",
     "validating_keywords",
+    "without_part",
 ]
 
 BASE_URI = "https://segment-spec.invalid/schemas/"
 LENIENT_BASE_URI = BASE_URI + "lenient/"
+IDENTITY_PART = "common.json#/$defs/identified"
+"""The identity rule (user_id or anonymous_id) as the call schemas refer to it, relative to
+:data:`BASE_URI` (or :data:`LENIENT_BASE_URI`)."""
+PARTED = "parted/"
+"""Where :func:`without_part`'s forms live, under either base: ``<base>parted/<path>``."""
 _PACKAGE = "segment_spec.schemas"
 
 NOT_BLANK = r"[^\t-\r\u001c- \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
@@ -210,6 +218,59 @@ def lenient_form(document: Mapping[str, Any], path: str) -> dict[str, Any]:
     lenient: dict[str, Any] = _lenient(root)
     lenient["$id"] = LENIENT_BASE_URI + path
     return lenient
+
+
+def without_part(document: Mapping[str, Any], part: str) -> dict[str, Any] | None:
+    """The schema ``document`` without the entry ``{"$ref": part}`` of its top-level ``allOf``:
+    a new document at ``<base>parted/<path>`` (``document``'s ``$id`` is ``<base><path>``, the
+    base being :data:`BASE_URI` or :data:`LENIENT_BASE_URI`), its references made absolute so
+    they reach what the document's reach. None when ``document`` has no such entry, or when
+    ``unevaluatedProperties`` or ``unevaluatedItems`` beside it would read what it evaluates.
+
+    A value's errors under ``document`` are exactly its errors under this form and those under
+    ``part`` alone: ``allOf`` is the conjunction of its entries. Listing a message's issues uses
+    it so that jsonschema-rs is shown a part that reads only a few members (the identity rule,
+    user_id or anonymous_id) on those members alone: an error about a whole message costs a copy
+    of the message as Python objects, 15 µs for 1.3 KB.
+
+    >>> from segment_spec._schemas import store
+    >>> track = without_part(store().by_path("track.json"), "common.json#/$defs/identified")
+    >>> track["$id"]
+    'https://segment-spec.invalid/schemas/parted/track.json'
+    >>> track["allOf"]
+    [{'$ref': 'https://segment-spec.invalid/schemas/common.json#/$defs/message'}]
+    """
+    entries = document.get("allOf")
+    identifier = document.get("$id")
+    if not isinstance(entries, list) or not isinstance(identifier, str):
+        return None
+    if {"$ref": part} not in entries or {"unevaluatedProperties", "unevaluatedItems"} & set(
+        document
+    ):
+        return None
+    base = LENIENT_BASE_URI if identifier.startswith(LENIENT_BASE_URI) else BASE_URI
+    if not identifier.startswith(base):
+        return None
+    form: dict[str, Any] = _absolute(document, identifier)
+    form["allOf"] = [
+        entry for entry in form["allOf"] if entry != {"$ref": urljoin(identifier, part)}
+    ]
+    form["$id"] = base + PARTED + identifier[len(base) :]
+    return form
+
+
+def _absolute(schema: Any, base: str) -> Any:
+    """A deep copy of ``schema`` whose ``$ref`` values are absolute, read from ``base``."""
+    if isinstance(schema, Mapping):
+        return {
+            key: urljoin(base, value)
+            if key == "$ref" and isinstance(value, str)
+            else _absolute(value, base)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_absolute(item, base) for item in schema]
+    return copy.deepcopy(schema)
 
 
 def _permissive(schema: Mapping[str, Any]) -> dict[str, Any]:

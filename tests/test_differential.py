@@ -3,22 +3,26 @@
 ``Compiled.ok`` (jsonschema-rs's ``is_valid``: nothing to report) must equal ``jsonschema``'s
 ``is_valid`` on the same normalized message, and the report must be empty exactly then, for
 every call schema, over the real corpus and generated messages. The pipeline's first check
-(``ok``, then the four timestamps read as dates) must decide the same.
+(``ok``, then the four timestamps read as dates) must decide the same, and the listing the
+pipeline makes (``Schemas.report``: the identity rule on the ids alone) must list what the whole
+call schema lists.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from conftest import FIXTURES, shared_path
 from generated import rough_messages
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference import validator
 
-from segment_spec import normalize
+from segment_spec import Issue, normalize
 from segment_spec._message import read_timestamps
 from segment_spec._select import CALL_TYPES, Schemas
 
@@ -42,6 +46,43 @@ def _agree(message: Any, exact: bool = False) -> None:
     # A message has something to report exactly when the report is not empty.
     found = compiled.report(message, ())
     assert fast == (not found), (found, message)
+    _same_report(message)
+    if "user_id" in message or "anonymous_id" in message:
+        _same_report({k: v for k, v in message.items() if k not in ("user_id", "anonymous_id")})
+
+
+def _same_report(message: dict[str, Any]) -> None:
+    """The listing check uses (the identity rule shown the ids alone, the rest of the call's
+    schema the message) lists what the call's whole schema lists, within any bounds.
+
+    Two differences are allowed, both in the listing's favour. Where a bounded view of a large
+    value found no issue of the rest of the schema, the listing knows there is none (the rest
+    is checked on the whole value), so it never says that more may be found where the whole
+    schema's does. Where the list is cut at its bounds, the identity rule's issue is listed
+    first (jsonschema-rs reaches it at its own place among the whole schema's errors), so the
+    issues kept may differ: they are still issues of the message, and no more of them.
+    """
+    call = message["type"]
+    whole = SCHEMAS.call(call)
+    everything = whole.report(message)
+    for size in (None, 0, len(json.dumps(message))):
+        parted = SCHEMAS.report(call, message, size)
+        alone = whole.report(message, size=size)
+        assert _notes(parted) <= _notes(alone), (message, size, parted, alone)
+        if not any("not listed" in note for note in _notes(alone)):
+            assert _plain(parted) == _plain(alone), (message, size, parted, alone)
+            continue
+        assert len(parted) <= len(alone), (message, size, parted, alone)
+        if not _notes(everything):
+            assert set(_plain(parted)) <= set(everything), (message, size, parted)
+
+
+def _plain(found: list[Issue]) -> list[Issue]:
+    return [issue for issue in found if issue.keyword != "more-issues"]
+
+
+def _notes(found: list[Issue]) -> set[str]:
+    return {issue.message for issue in found if issue.keyword == "more-issues"}
 
 
 def _messages(path: Path) -> list[Any]:
@@ -72,6 +113,24 @@ def test_agree_on_project_fixtures() -> None:
 @given(rough_messages)
 def test_agree_on_generated_messages(message: dict[str, Any]) -> None:
     _agree(message)
+
+
+@pytest.mark.parametrize("call", [call for call in CALL_TYPES if call != "alias"])
+@pytest.mark.parametrize("size", [None, 0])
+def test_a_listing_cut_at_its_bounds_keeps_the_identity_error(call: str, size: int | None) -> None:
+    # Forty external ids that each miss four members: 160 warnings, more than the bounds of
+    # any message (10 for a small one, 100 at most), and, without an id, an error.
+    message = {"type": call, "context": {"external_ids": [{}] * 40}}
+    found = SCHEMAS.report(call, message, size)
+    # Every error is listed, the warnings filling the rest: the identity rule's, and the
+    # call's own required member (track's event, group's group_id).
+    required = {"track": {("required", ("event",))}, "group": {("required", ("group_id",))}}
+    errors = {(issue.keyword, issue.path) for issue in found if issue.is_error}
+    assert errors == {("identity", ()), *required.get(call, ())}
+    assert found[-1].keyword == "more-issues"
+    assert "not listed" in found[-1].message
+    assert len(found) <= (10 if size == 0 else 100) + 1
+    _same_report(message)
 
 
 def test_event_schemas_agree_on_the_real_corpus() -> None:

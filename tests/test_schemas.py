@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import jsonschema
 import pytest
@@ -16,6 +17,7 @@ from segment_spec._validate import Engine, SchemaError
 
 # One engine for this file's checks (a checker owns its own).
 ENGINE = Engine.bundled()
+STORE = store()
 
 ROOT = Path(__file__).resolve().parents[1]
 ON_DISK = sorted(
@@ -157,3 +159,38 @@ def test_the_shared_resolver_reads_json_pointer_escapes_and_refuses_strangers() 
     assert declaring(resolve, {"$ref": "l.json"}, base)[1] == {}  # 32 hops, then none
     with pytest.raises(SchemaError, match="no bundled schema"):
         store().resolve(BASE_URI, "https://elsewhere.invalid/x.json")
+
+
+def test_without_part_drops_one_entry_and_keeps_every_reference_reaching_its_target() -> None:
+    from segment_spec._schemas import IDENTITY_PART, LENIENT_BASE_URI, without_part
+
+    for base, document in (
+        (BASE_URI, STORE.by_path("track.json")),
+        (LENIENT_BASE_URI, STORE.lenient("track.json")),
+    ):
+        parted = without_part(document, IDENTITY_PART)
+        assert parted is not None
+        assert parted["$id"] == f"{base}parted/track.json"
+        assert parted["allOf"] == [{"$ref": f"{base}common.json#/$defs/message"}]
+        # Everything else is the document's, its references made absolute from its $id.
+        refs = [urljoin(document["$id"], ref) for ref in _refs(document)]
+        assert sorted(_refs(parted)) == sorted(r for r in refs if r != base + IDENTITY_PART)
+        assert parted["required"] == document["required"]
+    # Nothing to drop, or an evaluation that reads what the entry evaluated: no such form.
+    assert without_part(STORE.by_path("alias.json"), IDENTITY_PART) is None
+    assert without_part(STORE.by_path("track.json"), "common.json#/$defs/context") is None
+    unevaluated = {**STORE.by_path("track.json"), "unevaluatedProperties": False}
+    assert without_part(unevaluated, IDENTITY_PART) is None
+
+
+def test_the_identity_rule_is_read_as_the_members_it_names_or_not_at_all() -> None:
+    from segment_spec._select import _members_read
+
+    identified = STORE.by_path("common.json")["$defs"]["identified"]
+    assert _members_read(identified) == ("user_id", "anonymous_id")
+    # Any keyword that reads more than named members, or a condition in a condition: ().
+    assert _members_read({**identified, "minProperties": 1}) == ()
+    assert _members_read({**identified, "then": {"if": {"required": ["a"]}}}) == ()
+    assert _members_read({"else": {"patternProperties": {"x": {}}}}) == ()
+    assert _members_read({"required": "user_id"}) == ()
+    assert _members_read({"properties": {"a": {"type": "string"}}, "x-issue": {}}) == ("a",)

@@ -32,12 +32,14 @@ from .._issue import Findings, Issue, Severity, dotted, issue_bounds
 from .._parse.value import describe_type
 from .._schemas import (
     BASE_URI,
+    IDENTITY_PART,
     LENIENT_BASE_URI,
     NOT_BLANK,
     declared_types,
     declaring,
     follow,
     store,
+    without_part,
 )
 from ..exceptions import SchemaError
 from .view import VIEW_BUDGET, Allowance, kept_names, views
@@ -157,11 +159,21 @@ class Engine:
 
     @classmethod
     def bundled(cls, *, view_budget: int = VIEW_BUDGET) -> Engine:
-        """A new engine of every bundled schema and its lenient form (nothing compiled yet)."""
+        """A new engine of every bundled schema and its lenient form (nothing compiled yet),
+        and of each form without the identity rule (:data:`IDENTITY_PART`, see
+        :func:`~.._schemas.without_part`), for listing issues."""
         schemas = store()
         documents = {BASE_URI + path: schemas.by_path(path) for path in schemas.paths}
         documents.update({LENIENT_BASE_URI + path: schemas.lenient(path) for path in schemas.paths})
+        for document in list(documents.values()):
+            parted = without_part(document, IDENTITY_PART)
+            if parted is not None:
+                documents[parted["$id"]] = parted
         return cls(documents, view_budget=view_budget)
+
+    def knows(self, uri: str) -> bool:
+        """Whether a document's ``$id`` is ``uri``."""
+        return uri in self._documents
 
     def document(self, uri: str) -> Mapping[str, Any]:
         """The schema document whose ``$id`` is ``uri``."""
@@ -327,20 +339,30 @@ class Compiled:
         severity: Severity = Severity.ERROR,
         size: int | None = None,
         allowance: Allowance | None = None,
+        first: Iterable[Issue] = (),
     ) -> list[Issue]:
         """Every issue of ``value``, within the bounds of :class:`Findings`.
 
         ``path`` is where ``value`` sits in the message; ``severity`` is that of the parts of
         the schema not marked as warnings; ``size``, that of the message's body, bounds the
         issues listed (:func:`~._issue.issue_bounds`); ``allowance``, shared by a batch's
-        items, bounds what listing them all may cost (:class:`~.view.Allowance`). When the
-        warnings fill the list before any error, the errors are still looked for, and listed
-        first: the bounds never decide.
+        items, bounds what listing them all may cost (:class:`~.view.Allowance`); ``first``,
+        issues of ``value`` found already (by another part of its schema), listed with these
+        in the message's order and within the same bounds. When the warnings fill the list
+        before any error of this schema, its errors are still looked for, and listed first:
+        the bounds never decide.
         """
         bounds = issue_bounds(size)
         found = Findings(severity=severity, bounds=bounds)
+        given = {id(issue) for issue in first}
+        for issue in first:
+            found.append(issue)
         found = _listed(self, value, path, severity, found, allowance)
-        if severity is Severity.ERROR and found.full and not any(i.is_error for i in found):
+        if (
+            severity is Severity.ERROR
+            and found.full
+            and not any(i.is_error and id(i) not in given for i in found)
+        ):
             # The warnings filled the list: the errors are looked for in the lenient form,
             # where only they can be found (cheaply: the warnings' parts are gone).
             lenient = self.errors_only()
