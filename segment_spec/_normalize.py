@@ -587,7 +587,16 @@ def _walk(
                 huge = len(obj) > _HUGE
                 names = _unkept(keys) if huge else keys  # made only for a huge object
                 new = _consumed(obj, names) if owned and huge else None
-                if new is None:
+                if new is None and huge:
+                    # Nothing keeps a huge object's conversions (a key costs hundreds of
+                    # nanoseconds to convert): each key is converted once, here.
+                    converted = [names[k] if type(k) is str else k for k in obj]
+                    new = dict(zip(converted, obj.values(), strict=True))
+                    if len(new) != len(obj) or "" in new:
+                        new = _renamed(
+                            list(obj.items()), link, issues, names, converted, plain=True
+                        )
+                elif new is None:
                     new = {names[k]: v for k, v in obj.items()}
                     # A collision leaves fewer keys; "" means a key may have had nothing to keep.
                     if len(new) != len(obj) or "" in new:
@@ -700,15 +709,19 @@ def _renamed(
     link: _Link,
     issues: Findings,
     keys: _Names,
+    known: list[Any] | None = None,
     *,
-    keep: bool,
+    keep: bool = False,
     plain: bool,
 ) -> dict[Hashable, Any]:
     """Name the keys of one object where two keys collide, one would become empty, or one
     cannot be a dict key (``keep``: destination names, kept as they are; ``plain``: the items
-    of a dict, whose keys are hashable)."""
+    of a dict, whose keys are hashable; ``known``: the keys of a dict converted already, in
+    order)."""
     converted: list[Any]
-    if plain and not keep:  # the usual case, a dict: one comprehension
+    if known is not None and plain and not keep:
+        converted = known
+    elif plain and not keep:  # the usual case, a dict: one comprehension
         converted = [keys[key] if type(key) is str else key for key, _ in pairs]
     else:
         converted = []

@@ -859,3 +859,29 @@ def test_no_memo_keeps_the_keys_of_a_huge_object(spelled: str, owned: bool) -> N
     memos = (normalizer._converted, normalizer._fast_keys, normalizer.known_snake_keys())
     assert not any(key in memo for key in huge for memo in memos)
     assert all(any(key in memo for memo in memos) for key in learnt)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"some_key0_name": "x"},  # a collision with the first key
+        {"some_key2047_name": "x", "$$": "y"},  # with the last, and a key that becomes empty
+        {7: "x", "some_key5_name": "y"},  # a key that is not a string, and a collision
+    ],
+)
+@pytest.mark.parametrize("at", [0, 1000, 2000])
+def test_a_huge_dict_with_collisions_is_renamed_as_any_mapping_is(
+    extra: dict[Any, Any], at: int
+) -> None:
+    """A dict of more than ``_HUGE`` keys converts each key once and renames it from those
+    conversions; a read-only Mapping of the same items takes the per-item way: the same value,
+    in the same order, and the same issues."""
+    from segment_spec._normalize import _HUGE
+
+    obj = _big_object(2 * _HUGE, extra, at)
+    as_dict = Normalizer().normalize({"type": "track", "properties": dict(obj)})
+    as_mapping = Normalizer().normalize({"type": "track", "properties": MappingProxyType(obj)})
+    assert as_dict.value == as_mapping.value
+    assert list(as_dict.value["properties"]) == list(as_mapping.value["properties"])
+    assert as_dict.issues == as_mapping.issues
+    assert any(issue.keyword == "key-collision" for issue in as_dict.issues)
