@@ -587,21 +587,19 @@ def _walk(
                 huge = len(obj) > _HUGE
                 names = _unkept(keys) if huge else keys  # made only for a huge object
                 new = _consumed(obj, names) if owned and huge else None
-                if new is None and huge:
-                    # Nothing keeps a huge object's conversions (a key costs hundreds of
-                    # nanoseconds to convert): each key is converted once, here.
-                    converted = [names[k] if type(k) is str else k for k in obj]
-                    new = dict(zip(converted, obj.values(), strict=True))
-                    if len(new) != len(obj) or "" in new:
-                        new = _renamed(
-                            list(obj.items()), link, issues, names, converted, plain=True
-                        )
-                elif new is None:
-                    new = {names[k]: v for k, v in obj.items()}
+                if new is None:
+                    converted: list[Any] | None = None
+                    if huge:
+                        # Nothing keeps a huge object's conversions (hundreds of nanoseconds a
+                        # key): each key is converted once, and a rename reuses them.
+                        converted = [names[k] if type(k) is str else k for k in obj]
+                        new = dict(zip(converted, obj.values(), strict=True))
+                    else:
+                        new = {names[k]: v for k, v in obj.items()}
                     # A collision leaves fewer keys; "" means a key may have had nothing to keep.
                     if len(new) != len(obj) or "" in new:
                         new = _renamed(
-                            list(obj.items()), link, issues, names, keep=False, plain=True
+                            list(obj.items()), link, issues, names, converted, plain=True
                         )
         elif kind is not list and kind is not tuple and _is_mapping(obj):
             pairs = _pairs(obj, link, issues)
@@ -716,10 +714,10 @@ def _renamed(
 ) -> dict[Hashable, Any]:
     """Name the keys of one object where two keys collide, one would become empty, or one
     cannot be a dict key (``keep``: destination names, kept as they are; ``plain``: the items
-    of a dict, whose keys are hashable; ``known``: the keys of a dict converted already, in
-    order)."""
+    of a dict, whose keys are hashable; ``known``: the converted keys of a dict whose keys are
+    not kept, in order, when they are known already)."""
     converted: list[Any]
-    if known is not None and plain and not keep:
+    if known is not None:
         converted = known
     elif plain and not keep:  # the usual case, a dict: one comprehension
         converted = [keys[key] if type(key) is str else key for key, _ in pairs]
