@@ -18,14 +18,15 @@ every property name of the bundled schemas and the two destination names seen mo
 ``integrations`` (``All``, and ``Segment.io`` in Segment's docs), and grows with the keys and
 destination names the usual way finds in snake_case bodies this reader refused. Building the
 type costs about as much per key as one miss, so it is rebuilt only once the misses since the
-last build reach one per key it holds. It is a cache: no result depends on what it holds.
+last build reach one per key it holds. Once it is full, keys found later are left to the
+usual way. It is a cache: no result depends on what it holds.
 """
 
 from __future__ import annotations
 
 import threading
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Final, Literal, NewType, Union
@@ -188,9 +189,9 @@ class SnakeReader:
     one; it is safe to share between threads (a rebuild swaps the reader in one assignment).
     """
 
-    def __init__(self, known_snake_keys: Callable[[], frozenset[str]]) -> None:
-        # The keys the checker's normalizer has found to be their own snake_case: a rebuild
-        # learns them.
+    def __init__(self, known_snake_keys: Callable[[], Sequence[str]]) -> None:
+        # The keys the checker's normalizer has found to be their own snake_case, earliest
+        # first: a rebuild learns them.
         self.known_snake_keys = known_snake_keys
         self.reader: _Reader | None = None
         self.skip = 0
@@ -248,7 +249,11 @@ class SnakeReader:
         self.misses = 0
         keys = reader.keys
         room = _MAX_KEYS - len(keys)
-        if room > 0:  # as many of the keys learnt since as fit (which ones does not matter)
+        # As many of the keys learnt since as fit, the earliest found first: a key that most
+        # bodies carry is found early, so whether it gets in does not depend on the hash seed
+        # (with a set's order, it did: rudder-transformer's fixtures, whose key "integration" is
+        # in 190 of 230 bodies, had 21 of them read instead of about 180 under some seeds).
+        if room > 0:
             learnt = (k for k in self.known_snake_keys() if len(k) <= _MAX_LENGTH and k not in keys)
             keys = keys | frozenset(islice(learnt, room))
         names = reader.names | self.names

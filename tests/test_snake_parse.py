@@ -181,6 +181,31 @@ def test_new_keys_and_destination_names_are_learnt() -> None:
     assert check(orjson.dumps(elsewhere)) == check(elsewhere)
 
 
+def test_a_full_type_takes_the_keys_found_first(
+    fresh_reader: SnakeReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the type has room for only some of the keys learnt, the earliest found get in, in
+    every process: which ones does not depend on the hash seed, so a key that most bodies carry
+    (and so is found early) is never left out by chance."""
+    first = fresh_reader.first()
+    room = 8
+    monkeypatch.setattr(reader_module, "_MAX_KEYS", len(first.keys) + room)
+    # Each body brings two new keys; the first four bodies fill the room.
+    bodies = [
+        orjson.dumps({**SNAKE_TRACK, "properties": {f"early_{n}_a": n, f"early_{n}_b": n}})
+        for n in range(12)
+    ]
+    for body in bodies:
+        check(body)
+    fresh_reader.misses = 10**9  # the rebuild is due now
+    snake_missed(json.loads(bodies[0]))
+    assert fresh_reader.reader is not None
+    expected = {f"early_{n}_{side}" for n in range(4) for side in "ab"}
+    assert fresh_reader.reader.keys - first.keys == expected
+    assert all(read_snake(body) is not None for body in bodies[:4])
+    assert all(read_snake(body) is None for body in bodies[4:])
+
+
 def test_misses_that_teach_nothing_build_nothing(fresh_reader: SnakeReader) -> None:
     deep = {**SNAKE_TRACK, "properties": {"total": [[[[[1]]]]]}}
     body = orjson.dumps(deep)
