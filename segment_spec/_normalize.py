@@ -295,11 +295,6 @@ class Normalizer:
         The order is that of the traffic, not of a set: a key that most messages carry is met
         early, so a reader with room for only some of the keys takes it whatever the process's
         hash seed (a set's order would leave that to chance).
-
-        >>> normalizer = Normalizer()
-        >>> _ = normalizer.parts({"user_id": "u", "traits": {"plan": "pro"}}, owned=True)
-        >>> normalizer.known_snake_keys()
-        ('user_id', 'traits', 'plan')
         """
         return tuple(self._snake_order)  # one copy in C: another thread may be adding keys
 

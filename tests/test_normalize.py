@@ -885,3 +885,28 @@ def test_a_huge_dict_with_collisions_is_renamed_as_any_mapping_is(
     assert list(as_dict.value["properties"]) == list(as_mapping.value["properties"])
     assert as_dict.issues == as_mapping.issues
     assert any(issue.keyword == "key-collision" for issue in as_dict.issues)
+
+
+def test_snake_case_keys_are_known_in_the_order_found() -> None:
+    """The keys found to be their own snake_case come back in the order of the traffic, each
+    once, whatever the hash seed (the snake_case reader takes the earliest when it is full): a
+    set's order would differ between processes."""
+    from segment_spec._normalize import _HUGE, _KEY_CACHE_SIZE
+
+    normalizer = Normalizer()
+    messages = [
+        {"type": "track", "event": "E", "user_id": "u", "properties": {f"k_{n}": n, "k_0": 0}}
+        for n in range(40)
+    ]
+    for message in messages:
+        assert normalizer.parts(message, owned=True)[0] is message  # already snake_case
+    keys = normalizer.known_snake_keys()
+    assert keys == ("type", "event", "user_id", "properties", *(f"k_{n}" for n in range(40)))
+    # A memo that is full starts over, order and all.
+    normalizer = Normalizer()
+    chunks = [[f"key_{n}_{m}" for m in range(_HUGE)] for n in range(_KEY_CACHE_SIZE // _HUGE)]
+    for chunk in chunks:
+        assert normalizer._snake_keys(dict.fromkeys(chunk, 0))
+    assert normalizer.known_snake_keys() == tuple(key for chunk in chunks for key in chunk)
+    assert normalizer._snake_keys({"last_key": 0})
+    assert normalizer.known_snake_keys() == ("last_key",)
