@@ -75,12 +75,27 @@ def snake_case(key):
     conversion changes nothing (a str of any class, as there)."""
     if not isinstance(key, str):
         raise TypeError(f"snake_case takes a str, not {type(key).__name__}")
+    return _snake(key)
+
+
+# The output of a key of up to this many characters is written on the stack (at most two bytes
+# a character: a letter, and an underscore before its word); a longer one's, in a bytearray.
+DEF _STACK_KEY = 128
+
+
+cdef object _snake(str key):
+    """:func:`snake_case` of a str, without the check (the callers in this module pass exact
+    strings) and without a Python call."""
     cdef Py_ssize_t length = PyUnicode_GET_LENGTH(key)
     cdef Py_ssize_t i = 0, start, n = 0
     cdef Py_UCS4 c
     cdef unsigned int code
-    cdef bytearray out = bytearray(2 * length)
-    cdef unsigned char *buffer = out
+    cdef unsigned char stack[2 * _STACK_KEY]
+    cdef bytearray out
+    cdef unsigned char *buffer = stack
+    if length > _STACK_KEY:
+        out = bytearray(2 * length)
+        buffer = out
     cdef bint same = True  # the output so far equals the key's prefix
     while i < length:
         c = PyUnicode_READ_CHAR(key, i)
@@ -299,7 +314,7 @@ cdef class Learner:
                     return False
                 found = PyDict_GetItem(self.converted, <object>key)
                 if found is NULL:
-                    name = snake_case(<object>key)
+                    name = _snake(<str>key)
                     if PyDict_Size(self.converted) >= self.size:
                         self.converted.clear()
                     PyDict_SetItem(self.converted, <object>key, name)
@@ -334,7 +349,7 @@ cdef class Unkept:
         cdef PyObject *found
         if PyUnicode_CheckExact(key):
             found = PyDict_GetItem(self.memo, key)
-            return snake_case(key) if found is NULL else <object>found
+            return _snake(<str>key) if found is NULL else <object>found
         known = self.memo.get(key)
         return self.name(key) if known is None else known
 

@@ -143,6 +143,26 @@ def test_snake_case_is_the_reference(key: str) -> None:
 
 
 @needs_core
+@settings(max_examples=300)
+@given(st.lists(_KEY_PARTS, min_size=24, max_size=64).map("".join))
+def test_long_keys_are_the_reference(key: str) -> None:
+    """Keys of up to 128 characters are converted in a buffer on the stack, longer ones in one
+    on the heap: both give the reference's answer, on either side of the line."""
+    assert speedups.snake_case(key) == _normalize.snake_case(key)
+
+
+@needs_core
+@pytest.mark.parametrize("length", [127, 128, 129, 256])
+@pytest.mark.parametrize("unit", ["aB", "A", "a1", "ID", "x_", "-a", "Äb"])
+def test_keys_at_the_stack_buffer_line(unit: str, length: int) -> None:
+    key = (unit * length)[:length]
+    expected = _normalize.snake_case(key)
+    assert speedups.snake_case(key) == expected
+    # The huge-object names and the fast path's learner convert through the same core.
+    assert speedups.Unkept({}, _normalize._name)[key] == expected
+
+
+@needs_core
 @pytest.mark.parametrize(
     ("key", "expected"),
     [
