@@ -12,6 +12,14 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import settings
+
+# The suite times nothing (speed is shown in benchmarks/, never in a unit test), so no example
+# has a deadline: Hypothesis's default of 200 ms would make an outcome depend on the machine's
+# load, and with the suite spread over two busy cores an example now and then takes longer.
+# Tests that give their own settings start from this profile.
+settings.register_profile("segment_spec", deadline=None)
+settings.load_profile("segment_spec")
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -459,7 +459,7 @@ class TestTimestampFastPath:
         tails = st.sampled_from(["", "Z", "z", "+05:30", "-0800", "+05", "+5:30", "T", "X", " "])
         seps = st.sampled_from([".", ",", ":", ""])
 
-        @settings(max_examples=800, deadline=None)
+        @settings(max_examples=800)
         @given(st.datetimes(), seps, digits, tails, st.sampled_from(["T", " ", "t"]))
         def agree(moment: datetime, sep: str, fraction: str, tail: str, tee: str) -> None:
             text = moment.strftime(f"%Y-%m-%d{tee}%H:%M:%S") + sep + fraction + tail

@@ -211,7 +211,7 @@ _FORWARD = Checker()
 _BACKWARD = Checker()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(rough_messages, min_size=2, max_size=6))
 def test_what_a_checker_remembers_never_changes_a_result(messages: list[dict[str, Any]]) -> None:
     # A checker says an error it met before from memory (by its place and its value's type):

@@ -603,7 +603,7 @@ def test_the_package_walks_with_the_compiled_walk_where_it_is_built() -> None:
 
 
 @needs_walk
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=600)
 @given(st.one_of(PYTHON_VALUES, tangled()), st.sampled_from([1, 3, 4, 0]))
 def test_the_compiled_walk_is_the_reference(value: Any, role: int) -> None:
     assume(_normalize._is_container(value))  # what its callers give it
@@ -669,7 +669,7 @@ def test_the_package_counts_with_the_compiled_count_where_it_is_built() -> None:
 
 
 @needs_core
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=800)
 @given(st.one_of(_COUNTED, tangled(), rough_messages), st.integers(0, 40))
 def test_the_compiled_count_is_the_reference(value: Any, budget: int) -> None:
     assert speedups.within(value, budget) is view._within_python(value, budget)

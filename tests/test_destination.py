@@ -537,7 +537,7 @@ def test_the_memory_window_keeps_no_key_or_id() -> None:
 # --- never raises, never echoes --------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     headers=st.dictionaries(
         st.sampled_from(["Authorization", "Content-Length", "X-Segment-Settings", "X-Other"]),
@@ -553,7 +553,7 @@ def test_any_request_gets_a_json_reply(headers: dict[str, str], data: bytes | st
         assert reply.status in (200, 400, 401, 501)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(invalid_messages(wire="snake"))
 def test_a_refused_message_is_answered_as_check_answers_it(case: Any) -> None:
     dest, recorder = full_destination(strict=case.strict)

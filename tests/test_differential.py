@@ -109,7 +109,7 @@ def test_agree_on_project_fixtures() -> None:
             _agree(message, exact=True)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(rough_messages)
 def test_agree_on_generated_messages(message: dict[str, Any]) -> None:
     _agree(message)
@@ -175,7 +175,7 @@ def test_agree_on_the_spec_examples() -> None:
     assert count >= 140
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.data())
 def test_agree_on_the_testing_kit_messages(data: st.DataObject) -> None:
     from segment_spec.testing import invalid_messages, messages

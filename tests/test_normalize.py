@@ -811,7 +811,7 @@ def test_an_owned_object_gets_what_a_callers_object_gets(
     assert item == Normalizer().message(copy.deepcopy(value))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     st.dictionaries(
         st.one_of(st.text(max_size=6), st.sampled_from(["aB", "a_b", "$", "", "A", "a"])),

@@ -71,21 +71,21 @@ def _assert_result(result: Any) -> None:
         assert isinstance(result, MESSAGE_CLASSES)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_check_never_raises_on_json_values(value: Any) -> None:
     _assert_result(check(value))
     _assert_result(check(orjson.dumps(value)))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)
 @given(messages, st.booleans())
 def test_check_never_raises_on_message_shaped_values(value: Any, strict: bool) -> None:
     _assert_result(check(value, strict=strict))
     _assert_result(check(orjson.dumps(value).decode(), strict=strict))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)
 @given(st.binary(max_size=200))
 def test_check_never_raises_on_bytes(raw: bytes) -> None:
     _assert_result(check(raw))
@@ -100,7 +100,7 @@ _envelope_parts = st.dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(messages, json_values), max_size=5), _envelope_parts, st.booleans())
 def test_a_batch_gets_one_answer_in_bytes_and_parsed(
     items: list[Any], parts: dict[str, Any], strict: bool
@@ -117,7 +117,7 @@ def test_a_batch_gets_one_answer_in_bytes_and_parsed(
         assert list(in_bytes.results) == alone
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(json_values, max_size=5), st.booleans())
 def test_check_batch_gives_one_result_per_item(items: list[Any], strict: bool) -> None:
     result = check_batch({"batch": items, "context": {"ip": "1"}}, strict=strict)
@@ -138,7 +138,7 @@ _marked = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500)
 @given(st.dictionaries(_keys, _marked, max_size=10))
 def test_reply_never_echoes_a_submitted_value(value: dict[str, Any]) -> None:
     for strict in (False, True):

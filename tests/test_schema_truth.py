@@ -133,7 +133,7 @@ def test_check_is_the_schemas_on_the_project_fixtures() -> None:
     assert decided > 0
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_check_is_the_schemas_on_the_testing_kit(data: st.DataObject) -> None:
     """The kit's valid messages and each of its broken ones agree with jsonschema."""
@@ -143,7 +143,7 @@ def test_check_is_the_schemas_on_the_testing_kit(data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize("event", events(), ids=lambda event: event.name)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_check_is_the_schemas_for_every_event(event: Any, data: st.DataObject) -> None:
     """For every spec event: properties drawn from its schema's names, with values of every
@@ -158,7 +158,7 @@ def test_check_is_the_schemas_for_every_event(event: Any, data: st.DataObject) -
     _agree(message)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(rough_messages)
 def test_check_is_the_schemas_on_generated_messages(message: dict[str, Any]) -> None:
     """Messages with every kind of id, timestamp, object and text agree with jsonschema."""

@@ -428,7 +428,7 @@ def keys_of(value: Any) -> set[str]:
     return set()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.data())
 def test_testing_kit_messages_in_snake_case_are_read(data: st.DataObject) -> None:
     from segment_spec.testing import invalid_messages, messages

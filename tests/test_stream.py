@@ -312,7 +312,7 @@ def _numbered(content: bytes) -> list[tuple[int, bytes]]:
 _LINES = st.lists(st.binary(max_size=120).map(lambda b: b.replace(b"\n", b"")), max_size=40)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     lines=_LINES,
     final_newline=st.booleans(),
@@ -358,7 +358,7 @@ def test_an_object_with_a_batch_list_is_an_envelope_whatever_its_type(
 # --- spans: workers read their own part of a plain file -----------------------------------------
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     lines=_LINES,
     final_newline=st.booleans(),

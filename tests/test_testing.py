@@ -25,8 +25,8 @@ from segment_spec import (
 from segment_spec.testing import RULES, Invalid, invalid_messages, messages
 from segment_spec.testing import events as event_messages
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FEW = settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+FEW = settings(max_examples=4, suppress_health_check=[HealthCheck.too_slow])
 
 ALL_EVENT_NAMES = [name for event in events() for name in (event.name, *event.legacy_names)]
 SOME_EVENTS = [
@@ -120,7 +120,7 @@ def test_every_event_and_legacy_name(name: str) -> None:
     run()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(event_messages())
 def test_events_of_all_kinds_are_semantic_tracks(message: dict[str, Any]) -> None:
     result = assert_clean(message)

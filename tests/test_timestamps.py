@@ -64,7 +64,7 @@ def _mutations(draw: st.DrawFn) -> str:
     return "".join(text)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=1000)
 @given(_mutations())
 def test_fast_path_reads_what_the_grammar_reads(text: str) -> None:
     """On texts close to the usual shapes, both ways give the same date, or both none."""
@@ -95,7 +95,7 @@ _TEXTS = st.one_of(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=3000)
 @given(_TEXTS)
 def test_the_schemas_pattern_is_the_grammar(text: str) -> None:
     """TIMESTAMP_PATTERN, as jsonschema-rs and Python's re read it, matches exactly the texts

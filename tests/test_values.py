@@ -421,13 +421,13 @@ def _never_raises_nor_hangs(value: Any, strict: bool) -> None:
     assert time.perf_counter() - start < 5
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(st.one_of(PYTHON_VALUES, tangled(), MESSAGE_SHAPED), st.booleans())
 def test_property_any_python_value_gets_an_answer(value: Any, strict: bool) -> None:
     _never_raises_nor_hangs(value, strict)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(MESSAGE_SHAPED)
 def test_property_a_value_is_accepted_only_if_it_is_json(message: dict[str, Any]) -> None:
     """A message that holds something JSON cannot gets a 400 (invalid-json or too-large) at the
@@ -450,7 +450,7 @@ def test_property_a_value_is_accepted_only_if_it_is_json(message: dict[str, Any]
             assert path == () or path[0] in message or isinstance(path[0], str)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.one_of(PYTHON_VALUES, tangled()))
 def test_property_normalize_leaves_its_input_as_it_was(value: Any) -> None:
     """normalize builds new containers and never changes the value passed in."""

@@ -225,7 +225,7 @@ long_messages = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(message=st.one_of(rough_messages, long_messages), budget=st.sampled_from(sorted(SMALL)))
 def test_every_error_in_a_view_is_an_error_of_the_whole_value(
     message: dict[str, Any], budget: int
@@ -287,7 +287,7 @@ def _same_decision(uri: str, value: Any, budget: int) -> None:
     assert bool(shown) == bool(whole)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(message=st.one_of(rough_messages, long_messages), budget=st.sampled_from(sorted(SMALL)))
 def test_a_view_never_changes_whether_a_message_is_refused(
     message: dict[str, Any], budget: int
