@@ -250,9 +250,7 @@ class SnakeReader:
         keys = reader.keys
         room = _MAX_KEYS - len(keys)
         # As many of the keys learnt since as fit, the earliest found first: a key that most
-        # bodies carry is found early, so whether it gets in does not depend on the hash seed
-        # (with a set's order, it did: rudder-transformer's fixtures, whose key "integration" is
-        # in 190 of 230 bodies, had 21 of them read instead of about 180 under some seeds).
+        # bodies carry is found early, so whether it gets in does not depend on the hash seed.
         if room > 0:
             learnt = (k for k in self.known_snake_keys() if len(k) <= _MAX_LENGTH and k not in keys)
             keys = keys | frozenset(islice(learnt, room))

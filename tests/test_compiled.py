@@ -158,7 +158,7 @@ def test_keys_at_the_stack_buffer_line(unit: str, length: int) -> None:
     key = (unit * length)[:length]
     expected = _normalize.snake_case(key)
     assert speedups.snake_case(key) == expected
-    # The huge-object names and the fast path's learner convert through the same core.
+    # The names of a huge object's keys come from the same core, without the Python call.
     assert speedups.Unkept({}, _normalize._name)[key] == expected
 
 
